@@ -1,0 +1,49 @@
+# vpp-rpc: `make run` starts the product, `make test` runs every test.
+API_DIR ?= ../shared/vpp-api/26.06
+NPM_STAMP := node_modules/.package-lock.json
+
+.PHONY: help deps system-deps generate check-generated lint format typecheck test test-unit test-e2e sim
+
+help:
+	@echo "make run              start gRPC server and REST gateway (simulator if no VPP socket)"
+	@echo "make test             lint, type check, generated-file check, unit and end-to-end tests"
+	@echo "make generate         regenerate proto/ and openapi/ from API_DIR=$(API_DIR)"
+	@echo "make sim              start the VPP simulator alone"
+
+# npm ci only when package-lock.json changed since the last install
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NPM_STAMP)
+
+# Debian packages the tests drive: grpcio for the Python client, Chromium for the docs page
+system-deps:
+	@scripts/system-deps.sh
+
+generate: deps
+	npm run generate -- --api-dir $(API_DIR)
+
+check-generated: deps
+	npm run generate -- --api-dir $(API_DIR) --check
+
+lint: deps
+	npm run lint
+
+format: deps
+	npm run format
+
+typecheck: deps
+	npm run typecheck
+
+test-unit: deps
+	npm test -- unit
+
+test-e2e: deps system-deps
+	npm test -- e2e
+
+test: deps system-deps lint typecheck check-generated
+	npm test
+
+sim: deps
+	npm run sim

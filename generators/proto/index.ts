@@ -1,0 +1,27 @@
+/** proto/: one file per VPP module, the options schema, and the Google API annotations they import. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiModel } from '../../vpp/api/model.ts';
+import { emitModule, OPTIONS_FILE } from './emit-proto.ts';
+import { protoNames } from './naming.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const GOOGLE_API = ['google/api/annotations.proto', 'google/api/http.proto'];
+
+/** Where google-proto-files keeps Google's protos. */
+export function googleProtoRoot(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve('google-proto-files/package.json'));
+}
+
+/** Every file of proto/, keyed by its path below proto/. */
+export function generateProtos(model: ApiModel): Map<string, string> {
+  const names = protoNames(model);
+  const files = new Map<string, string>();
+  files.set(OPTIONS_FILE, readFileSync(join(here, 'vpprpc-options.proto'), 'utf8'));
+  for (const f of GOOGLE_API) files.set(f, readFileSync(join(googleProtoRoot(), f), 'utf8'));
+  for (const mod of model.modules) files.set(names.fileOf(mod.name), emitModule(model, names, mod));
+  return files;
+}

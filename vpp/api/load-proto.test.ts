@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { API_DIR, PROTO_DIR } from '../../test/support/paths.ts';
+import { loadApiDir } from './load-json.ts';
+import { loadProtoDir } from './load-proto.ts';
+
+/** Comments are documentation, not layout: the protos carry them as comments only. */
+function withoutComments(modules: unknown): unknown {
+  return JSON.parse(JSON.stringify(modules, (k, v: unknown) => (k === 'comment' ? undefined : v)));
+}
+
+describe('the model read back from proto/', () => {
+  const fromJson = loadApiDir(API_DIR);
+  const fromProto = loadProtoDir(PROTO_DIR).model;
+
+  it('equals the model read from the .api.json files', () => {
+    assert.deepEqual(withoutComments(fromProto.modules), withoutComments(fromJson.modules));
+  });
+
+  it('keeps the details that matter on the wire', () => {
+    assert.equal(fromProto.messages.get('ip_route_add_del')?.crc, '0xb8ecfe0d');
+    assert.equal(fromProto.types.get('lb_nat_protocol')?.kind, 'enum');
+    const lb = fromProto.types.get('lb_nat_protocol');
+    assert.ok(lb?.kind === 'enum' && lb.values.some((v) => v.value === 4294967295));
+    const route = fromProto.types.get('ip_route');
+    assert.ok(route?.kind === 'typedef');
+    assert.deepEqual(
+      route.fields.map((f) => f.name),
+      ['table_id', 'stats_index', 'prefix', 'n_paths', 'paths'],
+    );
+  });
+
+  it('fails with the file name on a broken proto', () => {
+    assert.throws(() => loadProtoDir('/nonexistent'), /no generated protos in \/nonexistent\/vpp/);
+  });
+});
