@@ -1,5 +1,7 @@
 # vpp-rpc: `make run` starts the product, `make test` runs every test.
 API_DIR ?= ../shared/vpp-api/26.06
+ERRORS ?= ../shared/vpp-errors.json
+GENERATE_ARGS = --api-dir $(API_DIR) $(if $(wildcard $(ERRORS)),--errors $(ERRORS))
 NPM_STAMP := node_modules/.package-lock.json
 
 .PHONY: help deps system-deps generate check-generated lint format typecheck test test-unit test-e2e sim
@@ -22,10 +24,10 @@ system-deps:
 	@scripts/system-deps.sh
 
 generate: deps
-	npm run generate -- --api-dir $(API_DIR)
+	npm run generate -- $(GENERATE_ARGS)
 
 check-generated: deps
-	npm run generate -- --api-dir $(API_DIR) --check
+	npm run generate -- $(GENERATE_ARGS) --check
 
 lint: deps
 	npm run lint

@@ -4,24 +4,36 @@
  * Reads VPP's `.api.json` files and writes the project's contract: proto/ and
  * openapi/. With --check, writes nothing and fails when the committed files differ.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ApiLoadError, loadApiDir } from '../vpp/api/load-json.ts';
 import { generateProtos } from './proto/index.ts';
 import { checkTree, writeTree } from './tree.ts';
+import { ERRORS_FILE, readErrorTable, type VppErrorEntry } from './proto/errors.ts';
+
+/** The error table from --errors, or the one already generated into proto/. */
+function errorTable(file: string | undefined, out: string): VppErrorEntry[] | string {
+  if (file) return readErrorTable(file);
+  const existing = join(out, 'proto', ERRORS_FILE);
+  if (!existsSync(existing)) throw new Error(`no ${existing} yet: pass --errors with VPP's error table`);
+  return readFileSync(existing, 'utf8');
+}
 
 const program = new Command()
   .name('generate')
   .description("Generate proto/ and openapi/ from VPP's .api.json files")
   .option('--api-dir <dir>', 'folder of VPP .api.json files (core/ and plugins/)', '/usr/share/vpp/api')
   .option('--out <dir>', 'project folder that receives proto/ and openapi/', '.')
+  .option('--errors <file>', "VPP's error table as JSON (default: keep proto/vpprpc/errors.proto)")
   .option('--check', 'compare with the files on disk instead of writing; exit 1 when stale')
   .parse();
 
-const opts = program.opts<{ apiDir: string; out: string; check?: boolean }>();
+const opts = program.opts<{ apiDir: string; out: string; errors?: string; check?: boolean }>();
 
 try {
   const model = loadApiDir(opts.apiDir);
-  const trees = { proto: generateProtos(model) };
+  const trees = { proto: generateProtos(model, errorTable(opts.errors, opts.out)) };
   let stale = 0;
   for (const [dir, files] of Object.entries(trees)) {
     if (opts.check) stale += checkTree(`${opts.out}/${dir}`, files);
