@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { API_DIR } from '../../test/support/paths.ts';
+import { API_DIR, SHARED } from '../../test/support/paths.ts';
 import { loadApiDir } from '../../vpp/api/load-json.ts';
 import { rpcShape } from '../../vpp/api/mapping.ts';
+import { readErrorTable } from './errors.ts';
 import { generateProtos } from './index.ts';
 
 const model = loadApiDir(API_DIR);
-const files = generateProtos(model);
+const files = generateProtos(model, readErrorTable(`${SHARED}/vpp-errors.json`));
 const file = (module: string): string => files.get(`vpp/${module}.proto`)!;
 
 /** The text of one top-level block (`message X {` … `}`). */
