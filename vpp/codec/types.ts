@@ -52,6 +52,8 @@ export interface MessageCodec {
   readonly nameCrc: string;
   /** byte offset of `context` in the payload (from the message id), or -1 */
   readonly contextOffset: number;
+  /** payload bytes of every value when the layout has no variable part, else -1 */
+  readonly fixedSize: number;
   /** the payload: message id, then the fields */
   encode(value: Value | undefined, header: Header): Buffer;
   /** a whole socket frame: the 16-byte frame header, then the payload */
