@@ -12,9 +12,11 @@ help:
 	@echo "make generate         regenerate proto/ and openapi/ from API_DIR=$(API_DIR)"
 	@echo "make sim              start the VPP simulator alone"
 
-# npm ci only when package-lock.json changed since the last install
+# Install when package.json or the lock changed. `npm install` rather than `npm ci`:
+# the registry lacks @bufbuild/buf's macOS/Windows packages, which npm then
+# leaves out of the lock, and `npm ci` refuses such a lock.
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch $@
 
 deps: $(NPM_STAMP)

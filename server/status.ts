@@ -46,7 +46,7 @@ export interface RpcFailure extends ServiceError {
   code: status;
 }
 
-function failure(
+export function rpcFailure(
   code: status,
   message: string,
   details: StatusDetail[] = [],
@@ -60,13 +60,22 @@ function failure(
 
 export function invalidArgument(field: string, description: string): RpcFailure {
   const message = field ? `${field}: ${description}` : description;
-  return failure(status.INVALID_ARGUMENT, message, [
+  return rpcFailure(status.INVALID_ARGUMENT, message, [
     { '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description }] },
   ]);
 }
 
+function isRpcFailure(err: unknown): err is RpcFailure {
+  return (
+    err instanceof Error &&
+    typeof (err as RpcFailure).code === 'number' &&
+    (err as RpcFailure).metadata instanceof Metadata
+  );
+}
+
 /** Any error thrown while serving an RPC, as the status to send. */
 export function toStatus(err: unknown, request: string): RpcFailure {
+  if (isRpcFailure(err)) return err;
   if (err instanceof VppApiError) {
     const details: StatusDetail[] = [
       {
@@ -76,7 +85,7 @@ export function toStatus(err: unknown, request: string): RpcFailure {
         metadata: { retval: String(err.retval), message: request },
       },
     ];
-    return failure(codeForSymbol(err.symbol), err.message, details, {
+    return rpcFailure(codeForSymbol(err.symbol), err.message, details, {
       'vpp-retval': String(err.retval),
       'vpp-symbol': err.symbol,
     });
@@ -90,7 +99,7 @@ export function toStatus(err: unknown, request: string): RpcFailure {
         metadata: { message: err.messageName, crc: err.ourCrc, ...(err.vppCrc ? { vpp_crc: err.vppCrc } : {}) },
       },
     ];
-    return failure(status.FAILED_PRECONDITION, err.message, details);
+    return rpcFailure(status.FAILED_PRECONDITION, err.message, details);
   }
   if (err instanceof VppClientError) {
     const code = {
@@ -102,14 +111,14 @@ export function toStatus(err: unknown, request: string): RpcFailure {
       NOT_SUPPORTED: status.UNIMPLEMENTED,
       CLOSED: status.UNAVAILABLE,
     }[err.code];
-    return failure(code, err.message);
+    return rpcFailure(code, err.message);
   }
   if (err instanceof CodecError) {
     if (err.kind === 'invalid-value')
       return invalidArgument(err.path, err.message.slice(err.path ? err.path.length + 2 : 0));
-    return failure(status.INTERNAL, `VPP sent a reply vpp-rpc cannot read: ${err.message}`);
+    return rpcFailure(status.INTERNAL, `VPP sent a reply vpp-rpc cannot read: ${err.message}`);
   }
   const e = err as { name?: string; path?: string; message?: string };
   if (e?.name === 'ProtoError') return invalidArgument(e.path ?? '', e.message ?? 'malformed request');
-  return failure(status.INTERNAL, `internal error: ${e?.message ?? String(err)}`);
+  return rpcFailure(status.INTERNAL, `internal error: ${e?.message ?? String(err)}`);
 }

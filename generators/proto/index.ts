@@ -1,8 +1,8 @@
 /** proto/: one file per VPP module, the options schema, and the Google API annotations they import. */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { googleProtoRoot } from '../../lib/google-protos.ts';
 import type { ApiModel } from '../../vpp/api/model.ts';
 import { emitModule, OPTIONS_FILE } from './emit-proto.ts';
 import { emitErrors, ERRORS_FILE, type VppErrorEntry } from './errors.ts';
@@ -11,11 +11,6 @@ import { protoNames } from './naming.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const GOOGLE_API = ['google/api/annotations.proto', 'google/api/http.proto'];
 
-/** Where google-proto-files keeps Google's protos. */
-export function googleProtoRoot(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('google-proto-files/package.json'));
-}
 
 /**
  * Every file of proto/, keyed by its path below proto/. The error table is

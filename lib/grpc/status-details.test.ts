@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
-import { googleProtoRoot } from '../../generators/proto/index.ts';
+import { googleProtoRoot } from '../google-protos.ts';
 import { decodeStatus, encodeStatus, type RpcStatus } from './status-details.ts';
 
 const sample: RpcStatus = {

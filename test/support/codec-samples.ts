@@ -63,11 +63,16 @@ const INT_RANGES: Record<string, [number, number]> = {
 
 const CHARS = ['a', 'Z', '0', '9', ' ', '-', '_', '/', '.', ':', 'é', '€', '日', '😀'];
 
-/** The single bits of `n`, lowest first: how bit-set enums decode. */
+/** The single bits of `n`, lowest first, as proto enum numbers (int32): how bit-set enums decode. */
 export function bitsOf(n: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < 32; i++) if ((n >>> i) & 1) out.push(2 ** i);
+  for (let i = 0; i < 32; i++) if ((n >>> i) & 1) out.push((2 ** i) | 0);
   return out;
+}
+
+/** An enum's value as its proto enum number: u32 values above 2^31 are negative. */
+function enumNumber(def: EnumDef, n: number): number {
+  return def.size === 'u32' ? n | 0 : n;
 }
 
 export class Sampler {
@@ -130,7 +135,7 @@ export class Sampler {
   private defaultOf(v: FieldView): unknown {
     const d = v.field.default!;
     const e = v.element;
-    if (e.kind === 'enum' && e.bitset) return bitsOf(Number(d));
+    if (e.kind === 'enum') return e.bitset ? bitsOf(Number(d)) : enumNumber(e.def, Number(d));
     if (e.kind === 'scalar' && (e.scalar === 'u64' || e.scalar === 'i64')) return BigInt(d);
     return d;
   }
@@ -218,10 +223,10 @@ export class Sampler {
     const [lo, hi] = INT_RANGES[def.size]!;
     if (def.values.length === 0 || this.rng.chance(0.1)) {
       const n = this.rng.int(lo, hi);
-      return [n, n];
+      return [n, enumNumber(def, n)];
     }
     const v = this.rng.pick(def.values);
-    return [this.rng.chance(0.5) ? v.name : v.value, v.value];
+    return [this.rng.chance(0.5) ? v.name : v.value, enumNumber(def, v.value)];
   }
 
   private bitset(def: EnumDef): Pair {

@@ -93,8 +93,12 @@ describe('the codec', () => {
     assert.deepEqual(byName, encode('sw_interface_set_flags', { flags: 3 }));
     assert.deepEqual(byName, encode('sw_interface_set_flags', { flags: [1, 2] }));
     assert.deepEqual(roundTrip('sw_interface_set_flags', { flags: 3 }).flags, [1, 2]);
-    // bits no symbol names are kept
-    assert.deepEqual(roundTrip('sw_interface_set_flags', { flags: 0x80000005 }).flags, [1, 4, 0x80000000]);
+    // bits no symbol names are kept; bit 31 is the proto enum number -2^31
+    assert.deepEqual(roundTrip('sw_interface_set_flags', { flags: 0x80000005 }).flags, [1, 4, -0x80000000]);
+    assert.deepEqual(
+      encode('sw_interface_set_flags', { flags: [-0x80000000] }),
+      encode('sw_interface_set_flags', { flags: 0x80000000 }),
+    );
     assert.deepEqual(roundTrip('sw_interface_set_flags', {}).flags, []);
   });
 

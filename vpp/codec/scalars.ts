@@ -201,6 +201,8 @@ export class EnumKind {
       if (n === undefined) throw invalid(`unknown symbol ${JSON.stringify(v)} of enum ${this.def.name}`);
       return n;
     }
+    // proto enum numbers are int32: a u32 enum's values above 2^31 arrive negative
+    if (this.def.size === 'u32' && typeof v === 'number' && v < 0 && (v | 0) === v) return v >>> 0;
     if (!this.int.fits(v))
       throw typeof v === 'number'
         ? invalid(`${v} is out of range ${this.int.range} of ${this.def.size} enum ${this.def.name}`)
@@ -209,8 +211,10 @@ export class EnumKind {
   }
 }
 
+/** Values are proto enum numbers: int32, so a u32 enum's values above 2^31 come out negative. */
 export function enumNode(kind: EnumKind): Node {
   const { size, put, get } = kind.int;
+  const wrap = kind.def.size === 'u32';
   return fixedNode(
     size,
     (b, o, v) => {
@@ -220,7 +224,7 @@ export function enumNode(kind: EnumKind): Node {
     (r) => {
       const v = get(r.buf, r.pos);
       r.pos += size;
-      return v;
+      return wrap ? v | 0 : v;
     },
   );
 }
@@ -251,7 +255,7 @@ export function bitsetNode(kind: EnumKind): Node {
       let v = get(r.buf, r.pos) >>> 0;
       r.pos += size;
       const out: number[] = [];
-      for (let i = 0; v !== 0 && i < bits; i++, v >>>= 1) if (v & 1) out.push(2 ** i);
+      for (let i = 0; v !== 0 && i < bits; i++, v >>>= 1) if (v & 1) out.push((2 ** i) | 0);
       return out;
     },
   );

@@ -13,7 +13,7 @@
  * | string (fixed or variable)           | string                                                    |
  * | u8 arrays                            | Uint8Array (Buffer)                                       |
  * | address, prefix, ip4/ip6, mac …      | text: "10.0.0.1", "2001:db8::/32", "02:fe:00:00:00:01"     |
- * | enum                                 | number (encode also takes the symbol)                     |
+ * | enum                                 | its proto enum number (int32: u32 values ≥ 2^31 are negative; encode also takes the symbol or the unsigned value) |
  * | bit-set enum (mapping.isBitset)      | number[] of the bits set (encode: array of numbers/symbols, or a number) |
  * | typedef                              | object                                                    |
  * | union as oneof                       | object with the one arm the discriminator selects         |

@@ -1,0 +1,102 @@
+/**
+ * Start the product's processes (simulator, server, gateway) as children and
+ * wait until each says it is listening. Used by `make run` and by end-to-end tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from './project.ts';
+
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  /** the JSON log line that announced readiness */
+  ready: Record<string, unknown>;
+  /** every log line seen so far (kept for test diagnostics) */
+  lines: string[];
+  /** SIGTERM, then SIGKILL after graceMs; resolves with the exit code */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL at once */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  name: string;
+  /** entry file below the project root, e.g. `server/main.ts` */
+  entry: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** the `msg` of the log line that means "ready" */
+  readyMessage: string;
+  timeoutMs?: number;
+  /** forward the child's output to this process's stderr */
+  echo?: boolean;
+}
+
+const MAX_LINES = 2000;
+
+export function startChild(opts: StartOptions): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, opts.entry), ...(opts.args ?? [])], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      proc.kill('SIGKILL');
+      reject(
+        new Error(`${opts.name} did not get ready in ${opts.timeoutMs ?? 30000} ms:\n${lines.slice(-20).join('\n')}`),
+      );
+    }, opts.timeoutMs ?? 30_000);
+    const onLine = (line: string): void => {
+      lines.push(line);
+      if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
+      if (opts.echo) process.stderr.write(`[${opts.name}] ${line}\n`);
+      if (settled || !line.startsWith('{')) return;
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (rec.msg !== opts.readyMessage) return;
+      settled = true;
+      clearTimeout(timer);
+      const stop = async (graceMs = 5000): Promise<number | null> => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+        const code = await exited;
+        clearTimeout(t);
+        return code;
+      };
+      const kill = async (): Promise<void> => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        proc.kill('SIGKILL');
+        await exited;
+      };
+      resolve({ name: opts.name, proc, ready: rec, lines, stop, kill, exited });
+    };
+    createInterface({ input: proc.stdout! }).on('line', onLine);
+    createInterface({ input: proc.stderr! }).on('line', onLine);
+    void exited.then((code) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`${opts.name} exited with ${code} before it was ready:\n${lines.slice(-30).join('\n')}`));
+    });
+  });
+}
+
+/** `0.0.0.0:9111` or `[::]:9111` → 9111 */
+export function portOf(address: unknown): number {
+  const m = /:(\d+)$/.exec(String(address));
+  if (!m) throw new Error(`no port in ${String(address)}`);
+  return Number(m[1]);
+}

@@ -1,0 +1,17 @@
+/** `host:port` as the flags take it; `[::1]:9111` for IPv6. */
+export function parseHostPort(text: string, what: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`${what}: expected host:port, got "${text}"`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The port a listening server got (port 0 asks for any). */
+export function boundPortOf(server: { address(): unknown } | undefined): number | undefined {
+  const a = server?.address();
+  return typeof a === 'object' && a !== null && 'port' in a ? (a as { port: number }).port : undefined;
+}

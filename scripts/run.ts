@@ -1,0 +1,136 @@
+/**
+ * `make run`: the gRPC server and the REST gateway against VPP at
+ * VPP_API_SOCKET (default /run/vpp/api.sock), or against the built-in VPP
+ * simulator when no VPP listens there. Ctrl-C stops everything.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { portOf, startChild, type Child } from '../lib/child.ts';
+import { parseHostPort } from '../lib/listen.ts';
+
+const env = process.env;
+const wantedSocket = env.VPP_API_SOCKET || '/run/vpp/api.sock';
+const grpcListen = env.VPP_RPC_GRPC_LISTEN || '0.0.0.0:9111';
+const restListen = env.VPP_RPC_REST_LISTEN || '0.0.0.0:9191';
+
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** Log lines for people: time, level, process, message, then the fields. */
+function human(name: string, line: string): string {
+  if (!line.startsWith('{')) return `[${name}] ${line}`;
+  try {
+    const {
+      level,
+      time,
+      msg,
+      pid: _pid,
+      name: _n,
+      hostname: _h,
+      ...rest
+    } = JSON.parse(line) as Record<string, unknown>;
+    const t = new Date(Number(time)).toTimeString().slice(0, 8);
+    const fields = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `${t} ${(LEVELS[Number(level)] ?? '').padEnd(5)} [${name}] ${String(msg)}${fields ? '  ' + fields : ''}`;
+  } catch {
+    return `[${name}] ${line}`;
+  }
+}
+
+function follow(child: Child): void {
+  for (const l of child.lines) console.log(human(child.name, l));
+  const print = (chunk: Buffer): void => {
+    for (const l of chunk.toString().split('\n')) if (l) console.log(human(child.name, l));
+  };
+  child.proc.stdout?.on('data', print);
+  child.proc.stderr?.on('data', print);
+}
+
+function socketAnswers(path: string): Promise<boolean> {
+  if (!existsSync(path) || !statSync(path).isSocket()) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const children: Child[] = [];
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    console.log('\nstopping…');
+    for (const c of [...children].reverse()) await c.stop(5000);
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  let socket = wantedSocket;
+  if (!(await socketAnswers(wantedSocket))) {
+    const dir = join(tmpdir(), `vpp-rpc-sim-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(dir, { recursive: true });
+    socket = join(dir, 'api.sock');
+    console.log(`No VPP answers at ${wantedSocket}: starting the built-in VPP simulator on ${socket}.`);
+    console.log('(Set VPP_API_SOCKET to point at a real VPP.)\n');
+    const sim = await startChild({
+      name: 'sim',
+      entry: 'vpp/sim/main.ts',
+      args: ['--socket', socket],
+      readyMessage: 'VPP simulator listening',
+    });
+    children.push(sim);
+    follow(sim);
+  } else console.log(`VPP found at ${wantedSocket}.\n`);
+
+  const server = await startChild({
+    name: 'server',
+    entry: 'server/main.ts',
+    args: ['--vpp-socket', socket, '--listen', grpcListen],
+    readyMessage: 'gRPC server listening',
+  });
+  children.push(server);
+  follow(server);
+  const grpcPort = portOf(server.ready.grpc);
+  const gateway = await startChild({
+    name: 'gateway',
+    entry: 'gateway/main.ts',
+    args: ['--listen', restListen, '--grpc-target', `localhost:${grpcPort}`],
+    readyMessage: 'REST gateway listening',
+  });
+  children.push(gateway);
+  follow(gateway);
+
+  const restPort = parseHostPort(String(gateway.ready.rest), 'rest').port;
+  const rest = `http://localhost:${restPort}`;
+  const line = '─'.repeat(64);
+  console.log(`\n${line}`);
+  console.log(`  REST      ${rest}        try: curl -s -X POST ${rest}/Vpe/ShowVersion/request`);
+  console.log(`  Docs      ${rest}/docs`);
+  console.log(`  gRPC      localhost:${grpcPort}   (reflection on)`);
+  if (server.ready.metrics !== 'off')
+    console.log(`  Metrics   http://localhost:${portOf(server.ready.metrics)}/metrics (server)`);
+  if (gateway.ready.metrics !== 'off')
+    console.log(`            http://localhost:${portOf(gateway.ready.metrics)}/metrics (gateway)`);
+  console.log(`  VPP       ${socket}${socket === wantedSocket ? '' : '  (simulator)'}`);
+  console.log(`${line}\n  Ctrl-C stops everything.\n`);
+
+  for (const c of children)
+    void c.exited.then((code) => {
+      if (stopping) return;
+      console.error(`${c.name} exited (${code}); stopping the rest`);
+      void stopAll(1);
+    });
+} catch (e) {
+  console.error((e as Error).message);
+  await stopAll(1);
+}

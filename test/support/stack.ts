@@ -1,0 +1,125 @@
+/**
+ * The product as separate processes for end-to-end tests: the VPP simulator,
+ * the gRPC server and the REST gateway, on a temporary socket and free ports.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { portOf, startChild, type Child } from '../../lib/child.ts';
+
+export interface Stack {
+  dir: string;
+  socket: string;
+  sim: Child | undefined;
+  server: Child;
+  gateway: Child | undefined;
+  grpcTarget: string;
+  grpcPort: number;
+  serverMetricsPort: number;
+  rest: string;
+  restPort: number;
+  gatewayMetricsPort: number;
+  /** start the simulator again (after a kill), on the same socket */
+  restartSim(args?: string[]): Promise<Child>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  sim?: boolean;
+  gateway?: boolean;
+  simArgs?: string[];
+  serverArgs?: string[];
+  gatewayArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  echo?: boolean;
+}
+
+const LOG_ENV = { LOG_LEVEL: 'info' };
+
+export function startSim(socket: string, args: string[] = [], echo = false): Promise<Child> {
+  return startChild({
+    name: 'sim',
+    entry: 'vpp/sim/main.ts',
+    args: ['--socket', socket, ...args],
+    env: LOG_ENV,
+    readyMessage: 'VPP simulator listening',
+    echo,
+  });
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'vpp-rpc-e2e-'));
+  const socket = join(dir, 'api.sock');
+  const children: Child[] = [];
+  try {
+    let sim = opts.sim === false ? undefined : await startSim(socket, opts.simArgs, opts.echo);
+    if (sim) children.push(sim);
+    const server = await startChild({
+      name: 'server',
+      entry: 'server/main.ts',
+      args: [
+        '--vpp-socket',
+        socket,
+        '--listen',
+        '127.0.0.1:0',
+        '--metrics-listen',
+        '127.0.0.1:0',
+        ...(opts.serverArgs ?? []),
+      ],
+      env: { ...LOG_ENV, ...opts.env },
+      readyMessage: 'gRPC server listening',
+      echo: opts.echo,
+    });
+    children.push(server);
+    const grpcPort = portOf(server.ready.grpc);
+    let gateway: Child | undefined;
+    if (opts.gateway !== false) {
+      gateway = await startChild({
+        name: 'gateway',
+        entry: 'gateway/main.ts',
+        args: [
+          '--listen',
+          '127.0.0.1:0',
+          '--grpc-target',
+          `127.0.0.1:${grpcPort}`,
+          '--metrics-listen',
+          '127.0.0.1:0',
+          ...(opts.gatewayArgs ?? []),
+        ],
+        env: { ...LOG_ENV, ...opts.env },
+        readyMessage: 'REST gateway listening',
+        echo: opts.echo,
+      });
+      children.push(gateway);
+    }
+    const restPort = gateway ? portOf(gateway.ready.rest) : 0;
+    const stack: Stack = {
+      dir,
+      socket,
+      sim,
+      server,
+      gateway,
+      grpcTarget: `127.0.0.1:${grpcPort}`,
+      grpcPort,
+      serverMetricsPort: portOf(server.ready.metrics),
+      rest: `http://127.0.0.1:${restPort}`,
+      restPort,
+      gatewayMetricsPort: gateway ? portOf(gateway.ready.metrics) : 0,
+      async restartSim(args) {
+        sim = await startSim(socket, args ?? opts.simArgs, opts.echo);
+        stack.sim = sim;
+        children.push(sim);
+        return sim;
+      },
+      async stop() {
+        await Promise.all(children.reverse().map((c) => c.stop(3000)));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (e) {
+    await Promise.all(children.map((c) => c.kill()));
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}

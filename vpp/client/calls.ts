@@ -1,0 +1,190 @@
+/**
+ * The three ways of asking VPP something over a connection: request/reply,
+ * a dump (details until the control ping's reply), and a cursor stream
+ * (stream_msg until the service's reply, re-asked while VPP says EAGAIN).
+ */
+import type { VppErrorTable } from '../api/errors.ts';
+import type { Decoded, Value } from '../codec/types.ts';
+import type { Connection } from './connection.ts';
+import { VppApiError, VppClientError } from './errors.ts';
+import { StreamQueue } from './queue.ts';
+
+/** VPP's "retry stream call with cursor". */
+const EAGAIN = -165;
+
+export interface CallOptions {
+  /** unary: time to the reply; streams: longest wait between two messages. Default: the client's. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface CallContext {
+  conn: Connection;
+  errors: VppErrorTable;
+  timeoutMs: number;
+  /** a message some subscription listens to, arriving with a call's context */
+  onEvent(name: string, msg: Decoded): void;
+}
+
+function retvalError(ctx: CallContext, request: string, reply: Value): VppApiError | undefined {
+  const retval = reply.retval;
+  if (typeof retval !== 'number' || retval === 0) return undefined;
+  return new VppApiError(request, ctx.errors.describe(retval), reply);
+}
+
+const aborted = (signal: AbortSignal): VppClientError =>
+  new VppClientError('ABORTED', `the call was cancelled${signal.reason ? `: ${String(signal.reason)}` : ''}`, {
+    cause: signal.reason,
+  });
+
+/**
+ * Watches a call's timer and abort signal; `touch` restarts the timer (streams
+ * wait for the next message, not for the whole stream).
+ */
+class Guard {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort: () => void;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly what: string,
+    private readonly signal: AbortSignal | undefined,
+    private readonly fail: (err: Error) => void,
+  ) {
+    this.onAbort = () => this.fail(aborted(this.signal!));
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.touch();
+  }
+
+  touch(): void {
+    if (this.timeoutMs <= 0 || !Number.isFinite(this.timeoutMs)) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () => this.fail(new VppClientError('TIMEOUT', `no answer from VPP to ${this.what} within ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** Send a request and wait for its reply; null reply: resolve once sent. */
+export function unary(
+  ctx: CallContext,
+  request: string,
+  reply: string | null,
+  value: Value | undefined,
+  opts: CallOptions,
+): Promise<Value> {
+  const { conn } = ctx;
+  if (opts.signal?.aborted) return Promise.reject(aborted(opts.signal));
+  if (reply === null) {
+    try {
+      conn.send(request, value, conn.allocContext());
+      return Promise.resolve({});
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+  return new Promise((resolve, reject) => {
+    const context = conn.allocContext();
+    const finish = (err: Error | undefined, v?: Value): void => {
+      guard.stop();
+      conn.release(context);
+      if (err) reject(err);
+      else resolve(v!);
+    };
+    const guard = new Guard(opts.timeoutMs ?? ctx.timeoutMs, request, opts.signal, (e) => finish(e));
+    conn.claim(context, {
+      deliver(name, msg) {
+        if (name === reply) finish(retvalError(ctx, request, msg.value), msg.value);
+        else ctx.onEvent(name, msg);
+      },
+      fail: (e) => finish(e),
+    });
+    try {
+      conn.send(request, value, context);
+    } catch (e) {
+      finish(e as Error);
+    }
+  });
+}
+
+/**
+ * Details of a dump, or entries of a cursor stream, as an async iterable that
+ * sends its request when iteration starts.
+ */
+export function stream(
+  ctx: CallContext,
+  request: string,
+  item: string,
+  end: { kind: 'ping' } | { kind: 'reply'; reply: string },
+  value: Value | undefined,
+  opts: CallOptions,
+): AsyncIterableIterator<Value> {
+  const { conn } = ctx;
+  let context = 0;
+  let finished = false;
+  let guard: Guard | undefined;
+  const finish = (err?: Error): void => {
+    if (finished) return;
+    finished = true;
+    guard?.stop();
+    conn.release(context);
+    if (err) queue.fail(err);
+    else queue.end();
+  };
+  const queue = new StreamQueue<Value>(conn, {
+    start: () => start(),
+    cancel: () => {
+      // the consumer left early: drop what still comes for this context until its end
+      guard?.stop();
+      if (finished || context === 0) {
+        finished = true;
+        return;
+      }
+      finished = true;
+      conn.claim(context, {
+        deliver: (name) => {
+          if ((end.kind === 'ping' && name === 'control_ping_reply') || (end.kind === 'reply' && name === end.reply))
+            conn.release(context);
+        },
+        fail: () => {},
+      });
+    },
+  });
+  function start(): void {
+    if (opts.signal?.aborted) return finish(aborted(opts.signal));
+    context = conn.allocContext();
+    guard = new Guard(opts.timeoutMs ?? ctx.timeoutMs, request, opts.signal, (e) => finish(e));
+    let current = value;
+    conn.claim(context, {
+      deliver(name, msg) {
+        guard!.touch();
+        if (name === item) queue.push(msg.value);
+        else if (end.kind === 'ping' && name === 'control_ping_reply') finish(retvalError(ctx, request, msg.value));
+        else if (end.kind === 'reply' && name === end.reply) {
+          if (msg.value.retval === EAGAIN) {
+            current = { ...current, cursor: msg.value.cursor };
+            try {
+              conn.send(request, current, context);
+            } catch (e) {
+              finish(e as Error);
+            }
+          } else finish(retvalError(ctx, request, msg.value));
+        } else ctx.onEvent(name, msg);
+      },
+      fail: (e) => finish(e),
+    });
+    try {
+      conn.send(request, value, context);
+      if (end.kind === 'ping') conn.send('control_ping', undefined, context);
+    } catch (e) {
+      finish(e as Error);
+    }
+  }
+  return queue;
+}

@@ -1,0 +1,442 @@
+/**
+ * VppClient: VPP's binary API over its socket. Requests are pipelined and
+ * matched by context; dumps and cursor streams are async iterables; events go
+ * to every listener; the connection comes back by itself after VPP goes away.
+ */
+import { EventEmitter } from 'node:events';
+import type { VppErrorTable } from '../api/errors.ts';
+import { rpcShape, type RpcShape } from '../api/mapping.ts';
+import type { ApiModel, ServiceDef } from '../api/model.ts';
+import type { Codec, Decoded, Value } from '../codec/types.ts';
+import { stream, unary, type CallContext, type CallOptions } from './calls.ts';
+import { Connection } from './connection.ts';
+import { disconnected, VppClientError } from './errors.ts';
+import { silentLog, type Log } from './log.ts';
+import type { CompatReport } from './message-table.ts';
+import { unixSocketDialer, type Dialer } from './transport.ts';
+
+export const DEFAULT_SOCKET = '/run/vpp/api.sock';
+
+/** Messages of the transport itself: the client sends them, callers may not. */
+export const TRANSPORT_MESSAGES: ReadonlySet<string> = new Set([
+  'memclnt_create',
+  'memclnt_create_v2',
+  'memclnt_delete',
+  'sockclnt_create',
+  'sockclnt_delete',
+  'sock_init_shm',
+  'rx_thread_exit',
+  'memclnt_rx_thread_suspend',
+  'memclnt_read_timeout',
+  'rpc_call',
+  'trace_plugin_msg_ids',
+  'memclnt_keepalive',
+]);
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+
+export interface StateChange {
+  state: ClientState;
+  /** connected: VPP's process id */
+  vpePid?: number;
+  /** disconnected: why */
+  reason?: string;
+  /** reconnecting: attempt number and wait before it */
+  attempt?: number;
+  delayMs?: number;
+}
+
+export interface VppClientOptions {
+  model: ApiModel;
+  codec: Codec;
+  errors: VppErrorTable;
+  /** default /run/vpp/api.sock */
+  socketPath?: string;
+  /** another transport (tests); overrides socketPath */
+  dialer?: Dialer;
+  /** the name VPP shows for this client */
+  name?: string;
+  /** per request; streams: longest wait between two messages. Default 10 s */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** false: no reconnecting. Default: from 100 ms doubling to 5 s */
+  reconnect?: false | { initialDelayMs?: number; maxDelayMs?: number };
+  log?: Log;
+}
+
+export interface SubscriptionHandlers {
+  event(name: string, value: Value): void;
+  /** the connection dropped; the subscription is renewed when VPP is back */
+  interrupted?(err: Error): void;
+  /** renewed after a reconnect (events in between are lost) */
+  resumed?(): void;
+  /** renewal failed: the subscription is over */
+  failed?(err: Error): void;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+interface Listener {
+  handlers: SubscriptionHandlers;
+}
+
+/** All listeners of one subscription request; VPP is asked once for all of them. */
+interface Group {
+  svc: ServiceDef;
+  events: string[];
+  value: Value | undefined;
+  listeners: Set<Listener>;
+  /** settles when VPP accepted (or refused) the subscription on the current connection */
+  ready: Promise<void> | undefined;
+}
+
+const ENABLE_FIELDS = ['enable_disable', 'enable'];
+
+export class VppClient extends EventEmitter<{
+  state: [StateChange];
+  restart: [{ previousPid: number; vpePid: number }];
+}> {
+  private readonly opts: Required<Pick<VppClientOptions, 'name' | 'requestTimeoutMs' | 'connectTimeoutMs'>> &
+    VppClientOptions;
+  private readonly dial: Dialer;
+  private readonly log: Log;
+  private conn: Connection | undefined;
+  private _state: ClientState = 'idle';
+  private _vpePid: number | undefined;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private firstConnect: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> } | undefined;
+  private readonly groups = new Map<string, Group>();
+  private readonly byEvent = new Map<string, Set<Group>>();
+
+  constructor(options: VppClientOptions) {
+    super();
+    this.opts = { name: 'vpp-rpc', requestTimeoutMs: 10_000, connectTimeoutMs: 5_000, ...options };
+    this.dial = options.dialer ?? unixSocketDialer(options.socketPath ?? DEFAULT_SOCKET, this.opts.connectTimeoutMs);
+    this.log = options.log ?? silentLog;
+  }
+
+  get state(): ClientState {
+    return this._state;
+  }
+
+  /** a getter, so that checks after an await are not narrowed away */
+  private get isClosed(): boolean {
+    return this._state === 'closed';
+  }
+
+  /** VPP's process id, from control_ping_reply after each connect */
+  get vpePid(): number | undefined {
+    return this._vpePid;
+  }
+
+  get inFlight(): number {
+    return this.conn?.inFlight ?? 0;
+  }
+
+  /** How the model compares with the connected VPP's message table. */
+  compatibility(): CompatReport | undefined {
+    return this.conn?.table?.report;
+  }
+
+  /**
+   * Connect, and stay connected. Resolves on the first connection; with
+   * reconnecting on (the default) it keeps trying until then, without it the
+   * first failure rejects.
+   */
+  connect(): Promise<void> {
+    if (this.isClosed) return Promise.reject(new VppClientError('CLOSED', 'the client is closed'));
+    if (this._state === 'connected') return Promise.resolve();
+    if (!this.firstConnect) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.firstConnect = { resolve, reject, promise };
+      if (this._state === 'idle') void this.attemptConnect();
+    }
+    return this.firstConnect.promise;
+  }
+
+  /** Unsubscribe, say goodbye to VPP and stop reconnecting. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    clearTimeout(this.retryTimer);
+    const conn = this.conn;
+    this.setState({ state: 'closed' });
+    this.firstConnect?.reject(new VppClientError('CLOSED', 'the client was closed'));
+    for (const g of this.groups.values()) await this.disable(g, conn).catch(() => {});
+    this.groups.clear();
+    this.byEvent.clear();
+    this.conn = undefined;
+    await conn?.close(1000);
+  }
+
+  /** A request/reply call. Rejects with VppApiError for a nonzero retval. */
+  request(name: string, value?: Value, opts: CallOptions = {}): Promise<Value> {
+    try {
+      const { svc } = this.service(name, ['unary']);
+      return unary(this.callContext(), name, svc.reply, value, opts);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  /** A dump (`_details` until the control ping's reply) or cursor stream, read as it arrives. */
+  dump(name: string, value?: Value, opts: CallOptions = {}): AsyncIterableIterator<Value> {
+    const { svc, shape } = this.service(name, ['dump', 'cursor']);
+    const end = shape.kind === 'dump' ? ({ kind: 'ping' } as const) : ({ kind: 'reply', reply: svc.reply! } as const);
+    return stream(this.callContext(), name, shape.response!, end, value, opts);
+  }
+
+  /**
+   * Subscribe to the events of a `want_*`-style request. The first listener
+   * makes VPP send them, the last one to close stops them.
+   */
+  async subscribe(
+    name: string,
+    value: Value | undefined,
+    handlers: SubscriptionHandlers,
+    opts: CallOptions = {},
+  ): Promise<Subscription> {
+    const { svc } = this.service(name, ['events']);
+    let group = this.groups.get(name);
+    if (!group) {
+      group = { svc, events: svc.events!, value, listeners: new Set(), ready: undefined };
+      this.groups.set(name, group);
+      for (const e of group.events) {
+        const set = this.byEvent.get(e) ?? new Set();
+        set.add(group);
+        this.byEvent.set(e, set);
+      }
+    }
+    const listener: Listener = { handlers };
+    group.listeners.add(listener);
+    try {
+      group.ready ??= this.enable(group, opts);
+      await group.ready;
+    } catch (e) {
+      group.ready = undefined;
+      group.listeners.delete(listener);
+      if (group.listeners.size === 0) this.dropGroup(group);
+      throw e;
+    }
+    let closed = false;
+    return {
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        group.listeners.delete(listener);
+        if (group.listeners.size > 0 || this.groups.get(name) !== group) return;
+        this.dropGroup(group);
+        await this.disable(group, this.conn).catch((e: Error) =>
+          this.log.debug({ err: e.message, request: name }, 'unsubscribe failed'),
+        );
+      },
+    };
+  }
+
+  /** Listeners of a request's events, across all its subscribers. */
+  subscriberCount(request: string): number {
+    return this.groups.get(request)?.listeners.size ?? 0;
+  }
+
+  private dropGroup(group: Group): void {
+    this.groups.delete(group.svc.request);
+    for (const e of group.events) {
+      const set = this.byEvent.get(e);
+      set?.delete(group);
+      if (set?.size === 0) this.byEvent.delete(e);
+    }
+  }
+
+  private subscriptionValue(group: Group, on: boolean): Value {
+    const def = this.opts.model.messages.get(group.svc.request)!;
+    const v: Value = { ...group.value };
+    for (const f of def.fields) {
+      if (ENABLE_FIELDS.includes(f.name)) v[f.name] = f.type === 'bool' ? on : on ? 1 : 0;
+      if (f.name === 'pid' && v.pid === undefined) v.pid = process.pid;
+    }
+    return v;
+  }
+
+  private enable(group: Group, opts: CallOptions = {}): Promise<void> {
+    return unary(
+      this.callContext(),
+      group.svc.request,
+      group.svc.reply,
+      this.subscriptionValue(group, true),
+      opts,
+    ).then(() => {});
+  }
+
+  /** Turn a subscription off, where VPP's request has a switch for it. */
+  private async disable(group: Group, conn: Connection | undefined): Promise<void> {
+    const def = this.opts.model.messages.get(group.svc.request)!;
+    if (!conn?.isOpen || !def.fields.some((f) => ENABLE_FIELDS.includes(f.name))) return;
+    await unary(this.callContext(conn), group.svc.request, group.svc.reply, this.subscriptionValue(group, false), {
+      timeoutMs: 2000,
+    });
+  }
+
+  private service(name: string, kinds: RpcShape['kind'][]): { svc: ServiceDef; shape: RpcShape } {
+    if (TRANSPORT_MESSAGES.has(name))
+      throw new VppClientError(
+        'NOT_SUPPORTED',
+        `${name} belongs to the socket transport, which the client runs itself`,
+      );
+    const svc = this.opts.model.services.get(name);
+    if (!svc) {
+      const known = this.opts.model.messages.has(name);
+      throw new VppClientError(
+        'NOT_SUPPORTED',
+        known ? `${name} is not a request VPP answers` : `unknown message ${name}`,
+      );
+    }
+    const shape = rpcShape(svc);
+    if (!kinds.includes(shape.kind)) {
+      const use = { unary: 'request()', dump: 'dump()', cursor: 'dump()', events: 'subscribe()' }[shape.kind];
+      throw new VppClientError('NOT_SUPPORTED', `${name} is a ${shape.kind} call: use ${use}`);
+    }
+    return { svc, shape };
+  }
+
+  private callContext(conn = this.conn): CallContext {
+    if (!conn?.isOpen || (conn === this.conn && this._state !== 'connected')) {
+      if (this.isClosed) throw new VppClientError('CLOSED', 'the client is closed');
+      throw disconnected(this._state === 'idle' ? 'not connected yet' : `the client is ${this._state}`);
+    }
+    return {
+      conn,
+      errors: this.opts.errors,
+      timeoutMs: this.opts.requestTimeoutMs,
+      onEvent: (n, m) => this.dispatchEvent(n, m),
+    };
+  }
+
+  private dispatchEvent(name: string, msg: Decoded): void {
+    const groups = this.byEvent.get(name);
+    if (!groups) {
+      this.log.debug({ message: name, context: msg.context }, 'message nobody waits for');
+      return;
+    }
+    for (const g of groups)
+      for (const l of g.listeners) {
+        try {
+          l.handlers.event(name, msg.value);
+        } catch (e) {
+          this.log.warn({ err: (e as Error).message, event: name }, 'event listener threw');
+        }
+      }
+  }
+
+  private setState(change: StateChange): void {
+    this._state = change.state;
+    this.emit('state', change);
+  }
+
+  private async attemptConnect(): Promise<void> {
+    this.setState({ state: this.attempt === 0 && !this._vpePid ? 'connecting' : 'reconnecting' });
+    let conn: Connection | undefined;
+    try {
+      const transport = await this.dial();
+      if (this.isClosed) {
+        transport.destroy();
+        return;
+      }
+      conn = new Connection(transport, this.opts.codec, this.opts.model, {
+        onUnclaimed: (n, m) => this.dispatchEvent(n, m),
+        onClosed: (err) => this.lost(conn!, err),
+        onProtocolError: (err) =>
+          this.log.error({ err: err.message }, 'malformed frame from VPP: dropping the connection'),
+      });
+      const table = await conn.handshake(this.opts.name, this.opts.connectTimeoutMs);
+      if (table.report.changed.length)
+        this.log.warn(
+          { changed: table.report.changed.length, examples: table.report.changed.slice(0, 5).map((c) => c.name) },
+          'VPP has messages with other CRCs; they will be refused',
+        );
+      const ping = await unary(
+        { conn, errors: this.opts.errors, timeoutMs: this.opts.connectTimeoutMs, onEvent: () => {} },
+        'control_ping',
+        'control_ping_reply',
+        undefined,
+        {},
+      );
+      if (this.isClosed) {
+        await conn.close(200);
+        return;
+      }
+      const pid = ping.vpe_pid as number;
+      const previousPid = this._vpePid;
+      this.conn = conn;
+      this._vpePid = pid;
+      this.attempt = 0;
+      this.setState({ state: 'connected', vpePid: pid });
+      if (previousPid !== undefined && previousPid !== pid) this.emit('restart', { previousPid, vpePid: pid });
+      this.firstConnect?.resolve();
+      this.firstConnect = undefined;
+      this.renewSubscriptions();
+    } catch (e) {
+      const err = e as Error;
+      if (conn?.isOpen) conn.close(0).catch(() => {});
+      if (this.isClosed) return;
+      this.setState({ state: 'disconnected', reason: err.message });
+      if (this.opts.reconnect === false) {
+        this.firstConnect?.reject(disconnected(err.message, err));
+        this.firstConnect = undefined;
+        this._state = 'idle';
+        return;
+      }
+      this.scheduleRetry();
+    }
+  }
+
+  private lost(conn: Connection, err: Error | undefined): void {
+    if (conn !== this.conn || this.isClosed) return;
+    this.conn = undefined;
+    const reason = err?.message ?? 'VPP closed the connection';
+    this.setState({ state: 'disconnected', reason });
+    for (const g of this.groups.values()) {
+      g.ready = undefined;
+      for (const l of g.listeners) l.handlers.interrupted?.(disconnected(reason, err));
+    }
+    if (this.opts.reconnect === false) {
+      this._state = 'idle';
+      return;
+    }
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    const cfg = this.opts.reconnect || {};
+    const initial = cfg.initialDelayMs ?? 100;
+    const max = cfg.maxDelayMs ?? 5000;
+    const base = Math.min(max, initial * 2 ** this.attempt);
+    const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.attempt++;
+    this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs });
+    this.retryTimer = setTimeout(() => void this.attemptConnect(), delayMs);
+  }
+
+  /** VPP forgets subscriptions across restarts and reconnects: ask again. */
+  private renewSubscriptions(): void {
+    for (const g of this.groups.values()) {
+      if (g.listeners.size === 0) continue;
+      g.ready = this.enable(g);
+      g.ready.then(
+        () => {
+          for (const l of g.listeners) l.handlers.resumed?.();
+        },
+        (err: Error) => {
+          this.dropGroup(g);
+          for (const l of g.listeners) l.handlers.failed?.(err);
+        },
+      );
+    }
+  }
+}
