@@ -62,7 +62,7 @@ interface TextSchema {
 const IP4 = String.raw`(?:[0-9]{1,3}\.){3}[0-9]{1,3}`;
 
 /** How each well-known text type reads and is checked. */
-export const TEXT_SCHEMAS: Record<TextFormat, TextSchema> = {
+const TEXT_SCHEMAS: Record<TextFormat, TextSchema> = {
   address: { format: 'ip-address', examples: ['10.0.0.1', '2001:db8::1'], what: 'An IPv4 or IPv6 address.' },
   ip4_address: { format: 'ipv4', examples: ['10.0.0.1'], what: 'An IPv4 address.' },
   ip6_address: { format: 'ipv6', examples: ['2001:db8::1'], what: 'An IPv6 address.' },
@@ -196,7 +196,7 @@ function fieldSchema(ctx: Ctx, v: FieldView, param: string | undefined): Schema 
 }
 
 /** The names proto3 JSON uses for an enum: the proto enum's values, zero first. */
-export function enumNames(def: EnumDef): string[] {
+function enumNames(def: EnumDef): string[] {
   const zero = def.values.find((v) => protoEnumNumber(v.value) === 0);
   const rest = def.values.filter((v) => v !== zero).map((v) => v.name);
   return [zero ? zero.name : syntheticZeroName(def), ...rest];
