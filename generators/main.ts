@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { ApiLoadError, loadApiDir } from '../vpp/api/load-json.ts';
+import { generateOpenapi } from './openapi/index.ts';
 import { generateProtos } from './proto/index.ts';
 import { checkTree, writeTree } from './tree.ts';
 import { ERRORS_FILE, readErrorTable, type VppErrorEntry } from './proto/errors.ts';
@@ -18,6 +19,12 @@ function errorTable(file: string | undefined, out: string): VppErrorEntry[] | st
   const existing = join(out, 'proto', ERRORS_FILE);
   if (!existsSync(existing)) throw new Error(`no ${existing} yet: pass --errors with VPP's error table`);
   return readFileSync(existing, 'utf8');
+}
+
+/** The product's version, which the OpenAPI document carries. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 const program = new Command()
@@ -33,7 +40,10 @@ const opts = program.opts<{ apiDir: string; out: string; errors?: string; check?
 
 try {
   const model = loadApiDir(opts.apiDir);
-  const trees = { proto: generateProtos(model, errorTable(opts.errors, opts.out)) };
+  const trees = {
+    proto: generateProtos(model, errorTable(opts.errors, opts.out)),
+    openapi: generateOpenapi(model, packageVersion()),
+  };
   let stale = 0;
   for (const [dir, files] of Object.entries(trees)) {
     if (opts.check) stale += checkTree(`${opts.out}/${dir}`, files);
