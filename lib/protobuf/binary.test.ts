@@ -3,20 +3,14 @@ import { describe, it } from 'node:test';
 import type protobuf from 'protobufjs';
 import { compileBinary } from './binary.ts';
 import { ProtoError, type ProtoErrorKind } from './errors.ts';
-import { EXTREME_SCALARS, LISTS, natProtocolProbe, testType, VPP_SAMPLES, vppType } from './test-fixtures.ts';
+import { EXTREME_SCALARS, LISTS, natProtocolProbe, testType, VPP_SAMPLES, vppType, throwsAt } from './test-fixtures.ts';
 import type { Value } from './values.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ''), 'hex');
 
-function throwsProto(fn: () => unknown, kind: ProtoErrorKind, path: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof ProtoError, `expected a ProtoError, got ${String(e)}`);
-    assert.equal(e.kind, kind, e.message);
-    assert.equal(e.path, path, e.message);
-    return true;
-  });
-}
+const throwsProto = (fn: () => unknown, kind: ProtoErrorKind, path: string): void =>
+  throwsAt(fn, ProtoError, kind, path);
 
 /** protobufjs takes 64-bit values as decimal strings, not bigints. */
 function forProtobufjs(v: unknown): unknown {
@@ -140,6 +134,7 @@ describe('compileBinary encode', () => {
     throwsProto(() => scalars.encode({ u64: -1n }), 'invalid-value', 'u64');
     throwsProto(() => scalars.encode({ u64: 2 ** 60 }), 'invalid-value', 'u64');
     throwsProto(() => scalars.encode({ f: 1e39 }), 'invalid-value', 'f');
+    assert.equal(scalars.decode(scalars.encode({ f: 3.4028235e38 })).f, 3.4028234663852886e38);
     throwsProto(() => scalars.encode({ by: 'AAEC' }), 'invalid-value', 'by');
     throwsProto(() => scalars.encode({ s: 5 }), 'invalid-value', 's');
     throwsProto(() => scalars.encode({ b: 'true' }), 'invalid-value', 'b');

@@ -3,8 +3,10 @@
  * proto of our own with what the VPP protos do not use (every scalar type,
  * aliases, proto3 `optional`, unpacked lists, a recursive type).
  */
+import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
 import { PROTO_DIR } from '../../test/support/paths.ts';
+import type { JsonError, JsonErrorKind, ProtoError, ProtoErrorKind } from './errors.ts';
 import { loadServiceRoot } from './load-root.ts';
 import type { Value } from './values.ts';
 
@@ -204,4 +206,19 @@ message NatProtocolProbe {
   protobuf.parse(probe, root, { keepCase: true });
   root.resolveAll();
   return root.lookupType('probe.NatProtocolProbe');
+}
+
+/** Asserts that `fn` throws our error of this class, kind and path. */
+export function throwsAt(
+  fn: () => unknown,
+  errorClass: typeof ProtoError | typeof JsonError,
+  kind: ProtoErrorKind | JsonErrorKind,
+  path: string,
+): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof errorClass, `expected a ${errorClass.name}, got ${String(e)}`);
+    assert.equal(e.kind, kind, e.message);
+    assert.equal(e.path, path, e.message);
+    return true;
+  });
 }

@@ -26,7 +26,6 @@ export type Value = Record<string, unknown>;
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 export const UINT64_MAX = 2n ** 64n - 1n;
-export const FLOAT_MAX = 3.4028234663852886e38;
 
 /** A short description of a value for error messages: `the string "x"`, `an array`. */
 export function describeValue(x: unknown): string {
@@ -80,9 +79,9 @@ export function enumNumberOf(x: unknown, e: EnumSchema): number {
   throw invalidValue(`a value of enum ${e.fullName}`, x);
 }
 
-/** A double for a float field: float32 range, or not finite. */
+/** A number for a float field: one that rounds to a finite float32, or is not finite itself. */
 export function floatOf(x: unknown): number {
-  if (typeof x !== 'number' || (Number.isFinite(x) && Math.abs(x) > FLOAT_MAX))
+  if (typeof x !== 'number' || (Number.isFinite(x) && !Number.isFinite(Math.fround(x))))
     throw invalidValue('a number within float range', x);
   return x;
 }
