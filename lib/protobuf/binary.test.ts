@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type protobuf from 'protobufjs';
 import { compileBinary } from './binary.ts';
 import { ProtoError, type ProtoErrorKind } from './errors.ts';
-import { EXTREME_SCALARS, LISTS, natProtocolProbe, testType, VPP_SAMPLES, vppType, throwsAt } from './test-fixtures.ts';
+import { allSamples, testType, throwsAt, vppType } from './test-fixtures.ts';
 import type { Value } from './values.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -22,17 +21,7 @@ function forProtobufjs(v: unknown): unknown {
   return v;
 }
 
-const samples: { name: string; type: protobuf.Type; value: Value }[] = [
-  ...VPP_SAMPLES.map(({ type, value }) => ({ name: type, type: vppType(type), value })),
-  { name: 'pbtest.Scalars (extremes)', type: testType('Scalars'), value: EXTREME_SCALARS },
-  { name: 'pbtest.Lists', type: testType('Lists'), value: { ...LISTS, d: [...(LISTS.d as number[]), NaN] } },
-  {
-    name: 'pbtest.Tree',
-    type: testType('Tree'),
-    value: { name: 'a', children: [{ leaf: '' }], branch: { name: 'b' } },
-  },
-  { name: 'NatProtocolProbe', type: natProtocolProbe(), value: { protocol: -1, protocols: [-1, 6, 23] } },
-];
+const samples = allSamples();
 
 describe('compileBinary round trips', () => {
   for (const { name, type, value } of samples) {

@@ -4,7 +4,7 @@ import protobuf from 'protobufjs';
 import { compileBinary } from './binary.ts';
 import { JsonError, ProtoError, type JsonErrorKind } from './errors.ts';
 import { compileJson } from './json.ts';
-import { EXTREME_SCALARS, LISTS, natProtocolProbe, testType, VPP_SAMPLES, vppType, throwsAt } from './test-fixtures.ts';
+import { allSamples, EXTREME_SCALARS, natProtocolProbe, testType, throwsAt, vppType } from './test-fixtures.ts';
 import type { Value } from './values.ts';
 
 const throwsJson = (fn: () => unknown, kind: JsonErrorKind, path: string): void => throwsAt(fn, JsonError, kind, path);
@@ -19,13 +19,7 @@ const listsType = testType('Lists');
 const treeType = testType('Tree');
 
 describe('compileJson round trips', () => {
-  const samples = [
-    ...VPP_SAMPLES.map(({ type, value }) => ({ name: type, type: vppType(type), value })),
-    { name: 'pbtest.Scalars', type: scalarsType, value: EXTREME_SCALARS },
-    { name: 'pbtest.Lists', type: listsType, value: { ...LISTS, d: [...(LISTS.d as number[]), NaN, -0] } },
-    { name: 'pbtest.Tree', type: treeType, value: { name: 'a', children: [{ leaf: '' }], branch: { name: 'b' } } },
-    { name: 'NatProtocolProbe', type: natProtocolProbe(), value: { protocol: -1, protocols: [-1, 6, 23] } },
-  ];
+  const samples = allSamples();
   for (const { name, type, value } of samples) {
     it(`reads back what it writes: ${name}`, () => {
       const json = compileJson(type);

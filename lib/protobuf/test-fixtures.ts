@@ -195,17 +195,36 @@ export const VPP_SAMPLES: { type: string; value: Value }[] = [
 ];
 
 /** A message around VPP's one enum with a negative value (no VPP message uses it). */
-export function natProtocolProbe(): protobuf.Type {
-  const root = loadServiceRoot(PROTO_DIR, ['vpp/lb_types.proto']);
-  const probe = `syntax = "proto3";
+export const PROBE_PROTO = `syntax = "proto3";
 package probe;
+import "vpp/lb_types.proto";
 message NatProtocolProbe {
   vpp.lb_types.LbNatProtocol protocol = 1;
   repeated vpp.lb_types.LbNatProtocol protocols = 2;
-}`;
-  protobuf.parse(probe, root, { keepCase: true });
+}
+`;
+
+export function natProtocolProbe(): protobuf.Type {
+  const root = loadServiceRoot(PROTO_DIR, ['vpp/lb_types.proto']);
+  protobuf.parse(PROBE_PROTO, root, { keepCase: true });
   root.resolveAll();
   return root.lookupType('probe.NatProtocolProbe');
+}
+
+/** Every sample message: the VPP ones, and the test proto's extremes, lists, recursion and the negative enum. */
+export function allSamples(): { name: string; type: protobuf.Type; value: Value }[] {
+  return [
+    ...VPP_SAMPLES.map(({ type, value }) => ({ name: type, type: vppType(type), value })),
+    { name: 'pbtest.Scalars', type: testType('Scalars'), value: EXTREME_SCALARS },
+    { name: 'pbtest.Scalars (unset)', type: testType('Scalars'), value: {} },
+    { name: 'pbtest.Lists', type: testType('Lists'), value: { ...LISTS, d: [...(LISTS.d as number[]), NaN] } },
+    {
+      name: 'pbtest.Tree',
+      type: testType('Tree'),
+      value: { name: 'a', children: [{ leaf: '' }], branch: { name: 'b' } },
+    },
+    { name: 'probe.NatProtocolProbe', type: natProtocolProbe(), value: { protocol: -1, protocols: [-1, 6, 23] } },
+  ];
 }
 
 /** Asserts that `fn` throws our error of this class, kind and path. */
