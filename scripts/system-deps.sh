@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, when missing: Python grpcio and
-# grpc_tools (the Python gRPC client), Chromium (the docs page test).
+# grpc_tools (the Python gRPC client), Python protobuf (the cross-check of
+# lib/protobuf), Chromium (the docs page test).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
+/usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || need+=(python3-protobuf)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
