@@ -2,9 +2,10 @@
  * Rebuilds the VPP API model from the generated protos' `vpprpc` options, so
  * that the server, the client and the simulator run from proto/ alone.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
+import { loadServiceRoot } from '../../lib/protobuf/index.ts';
 import {
   indexModel,
   type ApiModel,
@@ -22,7 +23,7 @@ import { resolveAlias, validateModel } from './validate.ts';
 
 export interface ProtoApi {
   model: ApiModel;
-  /** every proto file of the VPP modules, parsed */
+  /** every proto file, parsed and resolved */
   root: protobuf.Root;
 }
 
@@ -149,29 +150,33 @@ function typeDefaults(model: ApiModel): void {
   for (const m of model.messages.values()) fix(m.fields);
 }
 
-/** Parse `<dir>/vpp/*.proto` and rebuild the model from their options. */
-export function loadProtoDir(dir: string): ProtoApi {
-  const vppDir = join(dir, 'vpp');
-  if (!existsSync(vppDir)) throw new Error(`no generated protos in ${vppDir}: run \`make generate\``);
-  const root = new protobuf.Root();
+/** Rebuild the model from the `vpp.<module>` packages of a parsed proto root. */
+export function modelFromRoot(root: protobuf.Root): ApiModel {
+  const vpp = root.lookup('vpp');
+  if (!(vpp instanceof protobuf.Namespace)) throw new Error('no vpp.* packages in the protos: run `make generate`');
   const modules: ModuleDef[] = [];
-  for (const file of readdirSync(vppDir).sort()) {
-    if (!file.endsWith('.proto')) continue;
-    const path = join(vppDir, file);
+  for (const ns of vpp.nestedArray) {
+    if (!(ns instanceof protobuf.Namespace) || ns instanceof protobuf.Type || ns instanceof protobuf.Service) continue;
+    const info = option(ns, 'module');
+    if (!info) throw new Error(`package ${ns.fullName.slice(1)}: missing (vpprpc.module) option`);
     try {
-      const parsed = protobuf.parse(readFileSync(path, 'utf8'), root, { keepCase: true, alternateCommentMode: true });
-      const ns = root.lookup(parsed.package ?? '') as protobuf.Namespace | null;
-      const info = ns && option(ns, 'module');
-      if (!ns || !info) throw new Error('missing (vpprpc.module) option');
       modules.push(readModule(ns, info));
     } catch (e) {
-      throw new Error(`${path}: ${(e as Error).message}`);
+      throw new Error(`package ${ns.fullName.slice(1)}: ${(e as Error).message}`);
     }
   }
   const model = indexModel(modules.sort((a, b) => a.name.localeCompare(b.name)));
   typeDefaults(model);
   const problems = validateModel(model);
   if (problems.length)
-    throw new Error(`inconsistent protos in ${dir}:\n${problems.map((p) => `  ${p.module}: ${p.reason}`).join('\n')}`);
-  return { model, root };
+    throw new Error(`inconsistent protos:\n${problems.map((p) => `  ${p.module}: ${p.reason}`).join('\n')}`);
+  return model;
+}
+
+/** Parse every proto of `dir` (resolved, as the server uses them) and rebuild the model from their options. */
+export function loadProtoDir(dir: string): ProtoApi {
+  if (!existsSync(join(dir, 'vpp')))
+    throw new Error(`no generated protos in ${join(dir, 'vpp')}: run \`make generate\``);
+  const root = loadServiceRoot(dir);
+  return { model: modelFromRoot(root), root };
 }

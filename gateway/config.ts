@@ -1,0 +1,108 @@
+/** The gateway's settings: each flag has an environment variable, flags win. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseHostPort } from '../lib/listen.ts';
+import { LOG_LEVELS } from '../lib/log.ts';
+import { DEFAULT_OPENAPI_DIR, DEFAULT_PROTO_DIR } from '../lib/project.ts';
+
+export interface GatewayConfig {
+  listen: string;
+  grpcTarget: string;
+  /** empty: no metrics endpoint */
+  metricsListen: string;
+  protoDir: string;
+  openapiDir: string;
+  logLevel: string;
+  /** largest request body, bytes */
+  bodyLimit: number;
+  /** deadline of a call when the request sets none (streams: none) */
+  requestTimeoutMs: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** TLS to the gRPC server */
+  grpcTls: boolean;
+  grpcCa?: string;
+  grpcCert?: string;
+  grpcKey?: string;
+  grpcServerName?: string;
+}
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const hostPort = (v: string): string => {
+  if (v === '' || v === 'off') return '';
+  try {
+    parseHostPort(v, 'address');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
+};
+
+export function gatewayCommand(): Command {
+  return new Command('vpp-rpc-gateway')
+    .description('REST/JSON gateway in front of the vpp-rpc gRPC server')
+    .addOption(
+      new Option('--listen <host:port>', 'HTTP listen address')
+        .env('VPP_RPC_REST_LISTEN')
+        .default('0.0.0.0:9191')
+        .argParser(hostPort),
+    )
+    .addOption(
+      new Option('--grpc-target <host:port>', 'the gRPC server').env('VPP_RPC_GRPC_TARGET').default('localhost:9111'),
+    )
+    .addOption(
+      new Option('--metrics-listen <host:port>', 'Prometheus /metrics address ("off" to disable)')
+        .env('VPP_RPC_GATEWAY_METRICS_LISTEN')
+        .default('0.0.0.0:9192')
+        .argParser(hostPort),
+    )
+    .addOption(
+      new Option('--proto-dir <dir>', 'protos whose google.api.http rules become routes')
+        .env('VPP_RPC_PROTO_DIR')
+        .default(DEFAULT_PROTO_DIR),
+    )
+    .addOption(
+      new Option('--openapi-dir <dir>', 'OpenAPI document and Postman collection to serve')
+        .env('VPP_RPC_OPENAPI_DIR')
+        .default(DEFAULT_OPENAPI_DIR),
+    )
+    .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').default('info').choices(LOG_LEVELS))
+    .addOption(
+      new Option('--body-limit <bytes>', 'largest request body')
+        .env('VPP_RPC_BODY_LIMIT')
+        .default(1024 * 1024)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--request-timeout <ms>', 'deadline of a unary call when the request sets none')
+        .env('VPP_RPC_REQUEST_TIMEOUT_MS')
+        .default(10_000)
+        .argParser(positiveInt),
+    )
+    .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)').env('VPP_RPC_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'private key of --tls-cert (PEM)').env('VPP_RPC_TLS_KEY'))
+    .addOption(new Option('--grpc-tls', 'use TLS to the gRPC server').env('VPP_RPC_GRPC_TLS').default(false))
+    .addOption(new Option('--grpc-ca <file>', "CA of the gRPC server's certificate (PEM)").env('VPP_RPC_GRPC_CA'))
+    .addOption(
+      new Option('--grpc-cert <file>', 'client certificate for the gRPC server (mutual TLS)').env('VPP_RPC_GRPC_CERT'),
+    )
+    .addOption(new Option('--grpc-key <file>', 'private key of --grpc-cert').env('VPP_RPC_GRPC_KEY'))
+    .addOption(
+      new Option('--grpc-server-name <name>', "name to check in the gRPC server's certificate").env(
+        'VPP_RPC_GRPC_SERVER_NAME',
+      ),
+    );
+}
+
+export function parseGatewayConfig(argv: string[]): GatewayConfig {
+  const cmd = gatewayCommand().parse(argv, { from: 'user' });
+  const o = cmd.opts<Omit<GatewayConfig, 'requestTimeoutMs'> & { requestTimeout: number; grpcTls: boolean | string }>();
+  if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
+  if (Boolean(o.grpcCert) !== Boolean(o.grpcKey)) cmd.error('--grpc-cert and --grpc-key go together');
+  // from the environment the switch arrives as text
+  const grpcTls = ['true', '1', 'yes'].includes(String(o.grpcTls)) || Boolean(o.grpcCa || o.grpcCert);
+  return { ...o, grpcTls, requestTimeoutMs: o.requestTimeout };
+}

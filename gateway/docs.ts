@@ -1,0 +1,126 @@
+/**
+ * The documentation the gateway serves: the OpenAPI document, the Postman
+ * collection, Swagger UI (from the swagger-ui-dist package, no network) and
+ * a small index page.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../lib/log.ts';
+
+export const OPENAPI_FILE = 'openapi.json';
+export const POSTMAN_FILE = 'vpp-rpc.postman_collection.json';
+
+const SWAGGER_ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+  'favicon-16x16.png': 'image/png',
+};
+
+function swaggerDir(): string {
+  const require = createRequire(import.meta.url);
+  return (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>vpp-rpc API</title>
+<link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/swagger-ui-standalone-preset.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  url: '/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  filter: true,
+  docExpansion: 'none',
+  defaultModelsExpandDepth: 0,
+  tryItOutEnabled: false,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+});
+</script>
+</body>
+</html>
+`;
+
+function indexPage(routes: number): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>vpp-rpc</title>
+<style>
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
+code, pre { background: #f4f4f4; border-radius: 4px; padding: 0.1rem 0.3rem; }
+pre { padding: 0.8rem; overflow-x: auto; }
+</style>
+</head>
+<body>
+<h1>vpp-rpc</h1>
+<p>The whole FD.io VPP binary API over REST (here) and gRPC: ${routes} routes, one per VPP request.</p>
+<ul>
+<li><a href="/docs">API documentation</a> (Swagger UI, try calls from the browser)</li>
+<li><a href="/openapi.json">OpenAPI document</a></li>
+<li><a href="/postman.json">Postman collection</a></li>
+<li><a href="/healthz">/healthz</a> (the gateway runs) and <a href="/readyz">/readyz</a> (the gRPC server answers and VPP is connected)</li>
+</ul>
+<pre>curl -s -X POST http://localhost:9191/Vpe/ShowVersion/request</pre>
+</body>
+</html>
+`;
+}
+
+export function registerDocs(app: FastifyInstance, openapiDir: string, log: Logger, routes = 0): void {
+  const read = (file: string): Buffer | undefined => {
+    const path = join(openapiDir, file);
+    if (existsSync(path)) return readFileSync(path);
+    log.warn({ path }, 'generated document missing: run `make generate`');
+    return undefined;
+  };
+  const openapi = read(OPENAPI_FILE);
+  const postman = read(POSTMAN_FILE);
+  const missing = (file: string) => ({
+    code: 5,
+    message: `${file} was not generated: run \`make generate\``,
+    details: [],
+  });
+
+  app.get('/openapi.json', async (_req, reply) =>
+    openapi
+      ? reply.header('content-type', 'application/json; charset=utf-8').send(openapi)
+      : reply.code(404).send(missing(OPENAPI_FILE)),
+  );
+  app.get('/postman.json', async (_req, reply) =>
+    postman
+      ? reply
+          .header('content-type', 'application/json; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${POSTMAN_FILE}"`)
+          .send(postman)
+      : reply.code(404).send(missing(POSTMAN_FILE)),
+  );
+
+  const dir = swaggerDir();
+  const assets = new Map(
+    Object.entries(SWAGGER_ASSETS).map(([file, type]) => [file, { type, body: readFileSync(join(dir, file)) }]),
+  );
+  app.get('/docs', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(DOCS_PAGE));
+  app.get('/docs/', async (_req, reply) => reply.redirect('/docs'));
+  app.get('/docs/:file', async (req, reply) => {
+    const asset = assets.get((req.params as { file: string }).file);
+    if (!asset) return reply.code(404).send({ code: 5, message: 'no such file', details: [] });
+    return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=86400').send(asset.body);
+  });
+  const index = indexPage(routes);
+  app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(index));
+}

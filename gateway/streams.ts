@@ -1,0 +1,113 @@
+/**
+ * A server-streaming call written to an HTTP response as it arrives, in one of
+ * three forms: a JSON array (the default for dumps), NDJSON, or Server-Sent
+ * Events (the default for event subscriptions). Headers wait for the first
+ * message, so a call that fails at once still gets its proper HTTP status.
+ */
+import type { ServerResponse } from 'node:http';
+import { status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { fromServiceError, type GatewayError } from './errors.ts';
+import type { Route } from './routes.ts';
+
+export type StreamMode = 'array' | 'ndjson' | 'sse';
+
+const CONTENT_TYPE: Record<StreamMode, string> = {
+  array: 'application/json; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  sse: 'text/event-stream; charset=utf-8',
+};
+
+/** The form a caller asked for with Accept; undefined when it asked for nothing we write. */
+export function negotiate(route: Route, accept: string | undefined): StreamMode | undefined {
+  const a = (accept ?? '').toLowerCase();
+  if (a.includes('text/event-stream')) return 'sse';
+  if (a.includes('application/x-ndjson') || a.includes('application/jsonl')) return 'ndjson';
+  if (a.includes('application/json')) return 'array';
+  if (a === '' || a.includes('*/*') || a.includes('application/*')) return route.events ? 'sse' : 'array';
+  return undefined;
+}
+
+export interface StreamOutcome {
+  httpStatus: number;
+  /** messages written */
+  count: number;
+  error?: GatewayError;
+}
+
+/** Pump `call` into `res`; resolves when the response is finished or abandoned. */
+export function pipeStream(
+  route: Route,
+  call: ClientReadableStream<Buffer>,
+  res: ServerResponse,
+  mode: StreamMode,
+  /** an event stream's own end: its deadline passing is a normal end */
+  endsByDeadline: boolean,
+  sendError: (err: GatewayError) => void,
+): Promise<StreamOutcome> {
+  return new Promise((resolve) => {
+    let started = false;
+    let finished = false;
+    let count = 0;
+    const heartbeat = mode === 'sse' ? setInterval(() => res.write(': keepalive\n\n'), 15_000) : undefined;
+    const finish = (outcome: StreamOutcome): void => {
+      if (finished) return;
+      finished = true;
+      clearInterval(heartbeat);
+      resolve(outcome);
+    };
+    const start = (): void => {
+      if (started) return;
+      started = true;
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPE[mode],
+        'cache-control': 'no-cache',
+        ...(mode === 'sse' ? { 'x-accel-buffering': 'no' } : {}),
+      });
+      if (mode === 'array') res.write('[');
+      else if (mode === 'sse') res.write(': subscribed\n\n');
+    };
+    // event streams answer with headers once the subscription is live
+    if (route.events) call.on('metadata', start);
+    call.on('data', (bytes: Buffer) => {
+      start();
+      const json = route.response.json.toJson(route.response.binary.decode(bytes));
+      const text =
+        mode === 'array' ? (count === 0 ? json : ',' + json) : mode === 'ndjson' ? json + '\n' : `data: ${json}\n\n`;
+      count++;
+      if (!res.write(text)) {
+        call.pause();
+        res.once('drain', () => call.resume());
+      }
+    });
+    call.on('end', () => {
+      if (finished) return;
+      start();
+      res.end(mode === 'array' ? ']' : undefined);
+      finish({ httpStatus: 200, count });
+    });
+    call.on('error', (e: ServiceError) => {
+      if (finished) return;
+      if (e.code === status.CANCELLED && res.destroyed) return finish({ httpStatus: 499, count });
+      if (endsByDeadline && e.code === status.DEADLINE_EXCEEDED) {
+        start();
+        res.end(mode === 'array' ? ']' : undefined);
+        return finish({ httpStatus: 200, count });
+      }
+      const err = fromServiceError(e);
+      if (!started) {
+        sendError(err);
+        return finish({ httpStatus: err.httpStatus, count, error: err });
+      }
+      // the status line is gone: say it in the stream's own terms
+      if (mode === 'ndjson') res.end(JSON.stringify({ error: err.body }) + '\n');
+      else if (mode === 'sse') res.end(`event: error\ndata: ${JSON.stringify(err.body)}\n\n`);
+      else res.destroy(); // a truncated chunked body: the client sees the transfer fail, not a short array
+      finish({ httpStatus: 200, count, error: err });
+    });
+    res.on('close', () => {
+      if (finished) return;
+      call.cancel();
+      finish({ httpStatus: 499, count });
+    });
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The gRPC server: every service in proto/, forwarded to VPP through one
+ * client connection; health, reflection and metrics beside them.
+ */
+import { readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from '../lib/log.ts';
+import { boundPortOf, formatHostPort, parseHostPort } from '../lib/listen.ts';
+import { loadErrorTable } from '../vpp/api/errors.ts';
+import { loadProtoDir } from '../vpp/api/load-proto.ts';
+import { VppClient } from '../vpp/client/index.ts';
+import { createCodec } from '../vpp/codec/index.ts';
+import type { Value } from '../vpp/codec/types.ts';
+import type { ServerConfig } from './config.ts';
+import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
+import { serveMetrics, ServerMetrics } from './metrics.ts';
+import { addReflection } from './reflection.ts';
+import { buildRpcTable, type Rpc } from './rpcs.ts';
+
+export interface RunningServer {
+  /** the bound gRPC port (useful when listening on port 0) */
+  port: number;
+  metricsPort: number | undefined;
+  client: VppClient;
+  rpcs: Rpc[];
+  /** stop accepting calls, let running ones finish (at most graceMs), leave VPP */
+  close(graceMs?: number): Promise<void>;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+function credentials(cfg: ServerConfig): grpc.ServerCredentials {
+  if (!cfg.tlsCert || !cfg.tlsKey) return grpc.ServerCredentials.createInsecure();
+  const ca = cfg.tlsClientCa ? readFileSync(cfg.tlsClientCa) : null;
+  return grpc.ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: readFileSync(cfg.tlsCert), private_key: readFileSync(cfg.tlsKey) }],
+    Boolean(ca),
+  );
+}
+
+/** grpc-js method definitions: requests stay bytes until the handler decodes them (to answer INVALID_ARGUMENT). */
+function serviceDefinition(rpcs: Rpc[]): grpc.ServiceDefinition {
+  const def: Record<string, grpc.MethodDefinition<Buffer, Value>> = {};
+  for (const rpc of rpcs)
+    def[rpc.method] = {
+      path: rpc.path,
+      requestStream: false,
+      responseStream: rpc.shape.kind !== 'unary',
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: (v: Value) => Buffer.from(rpc.response.encode(v)),
+      responseDeserialize: (b: Buffer) => rpc.response.decode(b),
+      originalName: rpc.method,
+    };
+  return def as grpc.ServiceDefinition;
+}
+
+export async function startServer(cfg: ServerConfig, log: Logger): Promise<RunningServer> {
+  const { model, root } = loadProtoDir(cfg.protoDir);
+  const errors = loadErrorTable(cfg.protoDir);
+  const client = new VppClient({
+    model,
+    codec: createCodec(model),
+    errors,
+    socketPath: cfg.vppSocket,
+    requestTimeoutMs: cfg.requestTimeoutMs,
+    log: log.child({ component: 'vpp' }),
+  });
+  const rpcs = buildRpcTable(root, model);
+  const metrics = new ServerMetrics(client);
+  const observer: CallObserver = {
+    start: () => metrics.start(),
+    end(rpc, code, startedAt, err) {
+      metrics.end(rpc, code, startedAt);
+      if (err && (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN))
+        log.error({ rpc: rpc.path, code, err: err.message }, 'rpc failed');
+      else if (log.isLevelEnabled('debug'))
+        log.debug(
+          {
+            rpc: rpc.path,
+            code,
+            ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
+            ...(err ? { err: err.message } : {}),
+          },
+          'rpc',
+        );
+    },
+  };
+  const opts: HandlerOptions = {
+    client,
+    defaultTimeoutMs: cfg.requestTimeoutMs,
+    observer,
+    maxQueuedEvents: cfg.maxQueuedEvents,
+  };
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const byService = new Map<string, Rpc[]>();
+  for (const rpc of rpcs) byService.set(rpc.service, [...(byService.get(rpc.service) ?? []), rpc]);
+  for (const [, list] of byService) {
+    const impl: grpc.UntypedServiceImplementation = {};
+    for (const rpc of list)
+      impl[rpc.method] =
+        rpc.shape.kind === 'unary'
+          ? unaryHandler(rpc, opts)
+          : rpc.shape.kind === 'events'
+            ? eventsHandler(rpc, opts)
+            : dumpHandler(rpc, opts);
+    server.addService(serviceDefinition(list), impl);
+  }
+
+  // health follows the VPP connection: every service is as available as VPP is
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  const setHealth = (serving: boolean): void => {
+    const s = serving ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', s);
+    for (const name of byService.keys()) health.setStatus(name, s);
+  };
+  setHealth(false);
+  health.addToServer(server);
+  addReflection(server, root, [...byService.keys()]);
+
+  client.on('state', (c) => {
+    setHealth(c.state === 'connected');
+    if (c.state === 'connected') log.info({ vpePid: c.vpePid, socket: cfg.vppSocket }, 'connected to VPP');
+    else if (c.state === 'disconnected') log.warn({ reason: c.reason, socket: cfg.vppSocket }, 'VPP unreachable');
+    else if (c.state === 'reconnecting' && c.delayMs !== undefined)
+      log.debug({ attempt: c.attempt, delayMs: c.delayMs }, 'reconnecting to VPP');
+  });
+  client.on('restart', (r) => log.warn(r, 'VPP restarted'));
+  void client.connect().catch(() => {});
+
+  const { host, port } = parseHostPort(cfg.listen, '--listen');
+  const boundPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(formatHostPort(host, port), credentials(cfg), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  let metricsServer: HttpServer | undefined;
+  if (cfg.metricsListen) {
+    const m = parseHostPort(cfg.metricsListen, '--metrics-listen');
+    metricsServer = await serveMetrics(metrics.registry, m.host, m.port);
+  }
+  const metricsPort = boundPortOf(metricsServer);
+  const metricsText =
+    metricsPort === undefined ? 'off' : formatHostPort(parseHostPort(cfg.metricsListen, '').host, metricsPort);
+  log.info(
+    {
+      grpc: formatHostPort(host, boundPort),
+      metrics: metricsText,
+      rpcs: rpcs.length,
+      tls: Boolean(cfg.tlsCert),
+    },
+    'gRPC server listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: boundPort,
+    metricsPort,
+    client,
+    rpcs,
+    close(graceMs = 5000) {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, graceMs);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
+        await client.close();
+        await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/** The server's settings: each flag has an environment variable, flags win. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LOG_LEVELS } from '../lib/log.ts';
+import { parseHostPort } from '../lib/listen.ts';
+import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
+import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
+
+export interface ServerConfig {
+  vppSocket: string;
+  listen: string;
+  /** empty: no metrics endpoint */
+  metricsListen: string;
+  protoDir: string;
+  logLevel: string;
+  requestTimeoutMs: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** CA that client certificates must chain to (mutual TLS) */
+  tlsClientCa?: string;
+  maxQueuedEvents: number;
+}
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const hostPort = (v: string): string => {
+  if (v === '' || v === 'off') return '';
+  try {
+    parseHostPort(v, 'address');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
+};
+
+export function serverCommand(): Command {
+  return new Command('vpp-rpc-server')
+    .description('gRPC server for the whole VPP binary API')
+    .addOption(new Option('--vpp-socket <path>', "VPP's API socket").env('VPP_API_SOCKET').default(DEFAULT_SOCKET))
+    .addOption(
+      new Option('--listen <host:port>', 'gRPC listen address')
+        .env('VPP_RPC_GRPC_LISTEN')
+        .default('0.0.0.0:9111')
+        .argParser(hostPort),
+    )
+    .addOption(
+      new Option('--metrics-listen <host:port>', 'Prometheus /metrics address ("off" to disable)')
+        .env('VPP_RPC_SERVER_METRICS_LISTEN')
+        .default('0.0.0.0:9112')
+        .argParser(hostPort),
+    )
+    .addOption(
+      new Option('--proto-dir <dir>', 'generated protos to serve').env('VPP_RPC_PROTO_DIR').default(DEFAULT_PROTO_DIR),
+    )
+    .addOption(new Option('--log-level <level>', 'log level').env('LOG_LEVEL').default('info').choices(LOG_LEVELS))
+    .addOption(
+      new Option('--request-timeout <ms>', 'timeout of a VPP request when the caller sets no deadline')
+        .env('VPP_RPC_REQUEST_TIMEOUT_MS')
+        .default(10_000)
+        .argParser(positiveInt),
+    )
+    .addOption(new Option('--tls-cert <file>', 'serve TLS with this certificate (PEM)').env('VPP_RPC_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'private key of --tls-cert (PEM)').env('VPP_RPC_TLS_KEY'))
+    .addOption(
+      new Option('--tls-client-ca <file>', 'require client certificates signed by this CA').env(
+        'VPP_RPC_TLS_CLIENT_CA',
+      ),
+    )
+    .addOption(
+      new Option('--max-queued-events <n>', 'events a slow watcher may fall behind before its stream ends')
+        .env('VPP_RPC_MAX_QUEUED_EVENTS')
+        .default(10_000)
+        .argParser(positiveInt),
+    );
+}
+
+export function parseServerConfig(argv: string[]): ServerConfig {
+  const cmd = serverCommand().parse(argv, { from: 'user' });
+  const o = cmd.opts<ServerConfig & { requestTimeout: number }>();
+  if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
+  if (o.tlsClientCa && !o.tlsCert) cmd.error('--tls-client-ca needs --tls-cert and --tls-key');
+  return { ...o, requestTimeoutMs: o.requestTimeout };
+}

@@ -1,0 +1,173 @@
+/**
+ * One handler per RPC shape, forwarding through the VPP client: unary calls,
+ * dumps streamed as details arrive (with backpressure), and event
+ * subscriptions that last as long as the call.
+ */
+import { once } from 'node:events';
+import {
+  Metadata,
+  status,
+  type Deadline,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
+import { VppClientError, type VppClient } from '../vpp/client/index.ts';
+import type { Value } from '../vpp/codec/types.ts';
+import type { Rpc } from './rpcs.ts';
+import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
+
+/** What happens to each call, for logs and metrics. */
+export interface CallObserver {
+  start(rpc: Rpc): () => void;
+  end(rpc: Rpc, code: status, startedAt: bigint, err?: RpcFailure): void;
+}
+
+export interface HandlerOptions {
+  client: VppClient;
+  /** used when the caller sets no deadline */
+  defaultTimeoutMs: number;
+  observer: CallObserver;
+  /** events a slow watcher may have queued before its stream is ended */
+  maxQueuedEvents: number;
+}
+
+/** The caller's deadline as a timeout, and an AbortSignal that fires when the call is cancelled. */
+function limits(
+  call: { getDeadline(): Deadline; once(event: 'cancelled', listener: () => void): unknown },
+  defaultMs: number,
+): { timeoutMs: number; signal: AbortSignal } {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  const timeoutMs = Number.isFinite(at) ? Math.max(1, at - Date.now()) : defaultMs;
+  const controller = new AbortController();
+  call.once('cancelled', () => controller.abort('the caller cancelled'));
+  return { timeoutMs, signal: controller.signal };
+}
+
+export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Buffer, Value> {
+  const name = rpc.vpp.request;
+  return (call, callback) => {
+    const startedAt = process.hrtime.bigint();
+    const done = opts.observer.start(rpc);
+    const fail = (err: unknown): void => {
+      const s = toStatus(err, name);
+      done();
+      opts.observer.end(rpc, s.code, startedAt, s);
+      callback(s);
+    };
+    let value: Value;
+    try {
+      value = rpc.request.decode(call.request);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    const { timeoutMs, signal } = limits(call, opts.defaultTimeoutMs);
+    opts.client.request(name, value, { timeoutMs, signal }).then((reply) => {
+      done();
+      opts.observer.end(rpc, status.OK, startedAt);
+      callback(null, reply);
+    }, fail);
+  };
+}
+
+async function waitDrain(call: ServerWritableStream<Buffer, Value>): Promise<void> {
+  if (call.cancelled) return;
+  await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+}
+
+export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreamingCall<Buffer, Value> {
+  const name = rpc.vpp.request;
+  return async (call) => {
+    const startedAt = process.hrtime.bigint();
+    const done = opts.observer.start(rpc);
+    let iterator: AsyncIterableIterator<Value> | undefined;
+    try {
+      const value = rpc.request.decode(call.request);
+      const { timeoutMs, signal } = limits(call, opts.defaultTimeoutMs);
+      iterator = opts.client.dump(name, value, { timeoutMs, signal });
+      for await (const item of iterator) {
+        if (call.cancelled) break;
+        if (!call.write(item)) await waitDrain(call);
+      }
+      done();
+      if (call.cancelled) {
+        opts.observer.end(rpc, status.CANCELLED, startedAt);
+        return;
+      }
+      opts.observer.end(rpc, status.OK, startedAt);
+      call.end();
+    } catch (e) {
+      await iterator?.return?.();
+      const s = toStatus(e, name);
+      done();
+      opts.observer.end(rpc, s.code, startedAt, s);
+      if (!call.cancelled) call.emit('error', s);
+    }
+  };
+}
+
+export function eventsHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreamingCall<Buffer, Value> {
+  const name = rpc.vpp.request;
+  return (call) => {
+    const startedAt = process.hrtime.bigint();
+    const done = opts.observer.start(rpc);
+    let finished = false;
+    let close: (() => Promise<void>) | undefined;
+    const finish = (err?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      done();
+      void close?.();
+      if (err === undefined) {
+        opts.observer.end(rpc, call.cancelled ? status.CANCELLED : status.OK, startedAt);
+        if (!call.cancelled) call.end();
+        return;
+      }
+      const s = toStatus(err, name);
+      opts.observer.end(rpc, s.code, startedAt, s);
+      if (!call.cancelled) call.emit('error', s);
+    };
+    call.once('cancelled', () => finish());
+    let value: Value;
+    try {
+      value = rpc.request.decode(call.request);
+    } catch (e) {
+      finish(e);
+      return;
+    }
+    const { timeoutMs } = limits(call, opts.defaultTimeoutMs);
+    opts.client
+      .subscribe(
+        name,
+        value,
+        {
+          event: (_event, v) => {
+            if (finished) return;
+            call.write(v);
+            if (call.writableLength > opts.maxQueuedEvents)
+              finish(rpcFailure(status.RESOURCE_EXHAUSTED, `the watcher fell ${call.writableLength} events behind`));
+          },
+          // a restart or reconnect loses events: say so, so that the watcher re-reads state
+          interrupted: (err) =>
+            finish(
+              new VppClientError(
+                'DISCONNECTED',
+                `${err.message}; events may have been missed: read the state again and subscribe again`,
+              ),
+            ),
+          failed: (err) => finish(err),
+        },
+        { timeoutMs },
+      )
+      .then(
+        (sub) => {
+          close = () => sub.close();
+          if (finished) void sub.close();
+          else call.sendMetadata(new Metadata()); // the subscription is live: tell the caller now
+        },
+        (err: unknown) => finish(err),
+      );
+  };
+}
