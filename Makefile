@@ -4,7 +4,7 @@ ERRORS ?= ../shared/vpp-errors.json
 GENERATE_ARGS = --api-dir $(API_DIR) $(if $(wildcard $(ERRORS)),--errors $(ERRORS))
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps system-deps generate check-generated lint format typecheck test test-unit test-e2e sim
+.PHONY: help deps system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run
 
 help:
 	@echo "make run              start gRPC server and REST gateway (simulator if no VPP socket)"
@@ -37,16 +37,24 @@ lint: deps
 format: deps
 	npm run format
 
-typecheck: deps
+# the typed TypeScript client, generated from proto/ with ts-proto (git-ignored)
+CLIENT_TS := clients/typescript/generated/.stamp
+$(CLIENT_TS): $(NPM_STAMP) $(wildcard proto/vpp/*.proto)
+	npm run generate:client
+	@touch $@
+
+client-ts: $(CLIENT_TS)
+
+typecheck: deps $(CLIENT_TS)
 	npm run typecheck
 
 test-unit: deps
 	npm test -- unit
 
-test-e2e: deps system-deps
+test-e2e: deps system-deps $(CLIENT_TS)
 	npm test -- e2e
 
-test: deps system-deps lint typecheck check-generated
+test: deps system-deps lint typecheck check-generated $(CLIENT_TS)
 	npm test
 
 sim: deps

@@ -3,15 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [
-      'node_modules/',
-      'dist/',
-      'proto/',
-      'openapi/',
-      'scratch/',
-      'clients/ts/generated/',
-      'examples/typescript/generated/',
-    ],
+    ignores: ['node_modules/', 'dist/', 'proto/', 'openapi/', 'scratch/', 'clients/typescript/generated/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
