@@ -173,6 +173,21 @@ export function modelFromRoot(root: protobuf.Root): ApiModel {
   return model;
 }
 
+/** The proto type of each VPP message, by VPP name (`show_version` → vpp.vpe.ShowVersion). */
+export function messageTypes(root: protobuf.Root): Map<string, protobuf.Type> {
+  const out = new Map<string, protobuf.Type>();
+  const vpp = root.lookup('vpp');
+  if (!(vpp instanceof protobuf.Namespace)) return out;
+  for (const ns of vpp.nestedArray)
+    if (ns instanceof protobuf.Namespace)
+      for (const t of ns.nestedArray)
+        if (t instanceof protobuf.Type) {
+          const info = option(t, 'type');
+          if (info?.kind === 'message') out.set(str(info.name), t);
+        }
+  return out;
+}
+
 /** Parse every proto of `dir` (resolved, as the server uses them) and rebuild the model from their options. */
 export function loadProtoDir(dir: string): ProtoApi {
   if (!existsSync(join(dir, 'vpp')))

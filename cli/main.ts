@@ -1,0 +1,66 @@
+/**
+ * vpp-rpc: talk to VPP's binary API from a shell, with the same JSON as the
+ * REST gateway.
+ *
+ *   vpp-rpc call show_version
+ *   vpp-rpc call sw_interface_dump '{"name_filter_valid": true, "name_filter": "loop"}'
+ *   vpp-rpc call want_interface_events --count 1
+ *   vpp-rpc cli "show interface"
+ *   vpp-rpc compat
+ *   vpp-rpc list interface
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
+import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
+import { callCommand, cliCommand, compatCommand, listCommand, type CliOptions } from './commands.ts';
+
+const positive = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+};
+
+const program = new Command('vpp-rpc')
+  .description("VPP's binary API from the shell: every message, JSON in and out")
+  .addOption(new Option('--socket <path>', "VPP's API socket").env('VPP_API_SOCKET').default(DEFAULT_SOCKET))
+  .addOption(
+    new Option('--proto-dir <dir>', 'generated protos (the API model)')
+      .env('VPP_RPC_PROTO_DIR')
+      .default(DEFAULT_PROTO_DIR),
+  )
+  .addOption(new Option('--timeout <ms>', 'per request').default(10_000).argParser(positive))
+  .option('--compact', 'one JSON value per line, no indentation');
+
+const opts = (): CliOptions => program.opts<CliOptions>();
+
+program
+  .command('call')
+  .description('send a request: prints the reply, every details message of a dump, or events as they come')
+  .argument('<message>', 'VPP request name, e.g. show_version, sw_interface_dump, want_interface_events')
+  .argument('[json]', 'the request fields as JSON (proto field names or lowerCamelCase)', '{}')
+  .option('--ndjson', 'dumps: one object per line as details arrive, rather than one array')
+  .option('--count <n>', 'events: stop after n events', positive)
+  .option('--duration <ms>', 'events: stop after this long', positive)
+  .action((message: string, json: string, o: { ndjson?: boolean; count?: number; duration?: number }) =>
+    callCommand(opts(), message, json, o),
+  );
+
+program
+  .command('cli')
+  .description("run a VPP CLI command through cli_inband and print VPP's answer")
+  .argument('<command...>', 'e.g. show interface')
+  .action((words: string[]) => cliCommand(opts(), words.join(' ')));
+
+program
+  .command('compat')
+  .description("compare vpp-rpc's API with the connected VPP's message table")
+  .option('--json', 'the whole report as JSON')
+  .action((o: { json?: boolean }) => compatCommand(opts(), Boolean(o.json)));
+
+program
+  .command('list')
+  .description('list the requests vpp-rpc knows, with their kind and REST route')
+  .argument('[filter]', 'only names containing this text')
+  .action((filter?: string) => listCommand(opts(), filter));
+
+await program.parseAsync();

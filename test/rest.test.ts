@@ -1,0 +1,245 @@
+/**
+ * The REST gateway end to end: simulator, gRPC server and gateway as three
+ * processes, called over HTTP as users do (curl included).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { curl, post, readSse, request, simControl } from './support/http.ts';
+import { startStack, type Stack } from './support/stack.ts';
+
+describe('REST gateway', () => {
+  let stack: Stack;
+  let url: (path: string) => string;
+  before(async () => {
+    stack = await startStack();
+    url = (path) => stack.rest + path;
+  });
+  after(() => stack?.stop());
+
+  it('answers the README curl call: no body, no content type, text as text', async () => {
+    const out = await curl(['-X', 'POST', url('/Vpe/ShowVersion/request')]);
+    const reply = JSON.parse(out) as Record<string, unknown>;
+    assert.equal(reply.retval, 0);
+    assert.equal(reply.program, 'vpe');
+    assert.match(String(reply.version), /^26\.06/);
+    assert.equal(typeof reply.build_date, 'string');
+    assert.ok(out.startsWith('{"retval":0,"program":"vpe","version":'), out);
+  });
+
+  it('takes JSON from curl -d (form content type) and lowerCamelCase names', async () => {
+    const made = JSON.parse(
+      await curl(['-X', 'POST', url('/Interface/CreateLoopback/request'), '-d', '{"macAddress":"02:fe:00:00:10:01"}']),
+    ) as {
+      sw_if_index: number;
+    };
+    assert.ok(made.sw_if_index > 0);
+    const dump = await post(url('/Interface/SwInterfaceDump/request'), { sw_if_index: made.sw_if_index });
+    assert.deepEqual(
+      (dump.json as { l2_address: string }[]).map((d) => d.l2_address),
+      ['02:fe:00:00:10:01'],
+    );
+  });
+
+  it('returns a dump as a JSON array, and as NDJSON streamed line by line', async () => {
+    await post(url('/Interface/CreateLoopback/request'), { mac_address: '02:fe:00:00:20:01' });
+    const array = await post(url('/Interface/SwInterfaceDump/request'), {});
+    assert.equal(array.status, 200);
+    assert.match(array.headers.get('content-type')!, /^application\/json/);
+    const list = array.json as { sw_if_index: number; interface_name: string }[];
+    assert.ok(Array.isArray(list));
+    assert.equal(list[0]?.interface_name, 'local0');
+    assert.ok(list.length >= 3);
+    const nd = await post(url('/Interface/SwInterfaceDump/request'), {}, { accept: 'application/x-ndjson' });
+    assert.match(nd.headers.get('content-type')!, /^application\/x-ndjson/);
+    const lines = nd.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sw_if_index: number });
+    assert.deepEqual(
+      lines.map((l) => l.sw_if_index),
+      list.map((l) => l.sw_if_index),
+    );
+  });
+
+  it('streams interface events as Server-Sent Events', async () => {
+    const made = (await post(url('/Interface/CreateLoopback/request'), {})).json as { sw_if_index: number };
+    const controller = new AbortController();
+    const res = await fetch(url('/Interface/WantInterfaceEvents/request'), {
+      method: 'POST',
+      headers: { accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^text\/event-stream/);
+    const events = readSse(res, 1);
+    const set = await post(url('/Interface/SwInterfaceSetFlags/request'), {
+      sw_if_index: made.sw_if_index,
+      flags: ['IF_STATUS_API_FLAG_ADMIN_UP'],
+    });
+    assert.equal(set.status, 200);
+    const [ev] = (await events) as { sw_if_index: number; flags: string[]; deleted: boolean }[];
+    controller.abort();
+    assert.equal(ev?.sw_if_index, made.sw_if_index);
+    assert.deepEqual(ev?.flags, ['IF_STATUS_API_FLAG_ADMIN_UP', 'IF_STATUS_API_FLAG_LINK_UP']);
+    assert.equal(ev?.deleted, false);
+  });
+
+  it('ends an event stream when its timeout passes', async () => {
+    const r = await post(url('/Interface/WantInterfaceEvents/request?timeout=300ms'), undefined, {
+      accept: 'application/x-ndjson',
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.text, '');
+  });
+
+  describe('errors', () => {
+    const expectError = async (
+      path: string,
+      body: unknown,
+      status: number,
+      code: number,
+      message: RegExp,
+      headers?: Record<string, string>,
+    ) => {
+      const r = await post(url(path), body, headers);
+      assert.equal(r.status, status, r.text);
+      const e = r.json as { code: number; message: string; details: unknown[] };
+      assert.equal(e.code, code, r.text);
+      assert.match(e.message, message);
+      assert.ok(Array.isArray(e.details));
+      return e;
+    };
+
+    it('a VPP retval: 404 for INVALID_SW_IF_INDEX, with the retval in details', async () => {
+      const e = await expectError(
+        '/Interface/SwInterfaceSetFlags/request',
+        { sw_if_index: 9999, flags: [] },
+        404,
+        5,
+        /^INVALID_SW_IF_INDEX: Invalid sw_if_index \(retval -2\)$/,
+      );
+      assert.deepEqual(e.details[0], {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'INVALID_SW_IF_INDEX',
+        domain: 'vpp.fd.io',
+        metadata: { retval: '-2', message: 'sw_interface_set_flags' },
+      });
+    });
+
+    it('501 for what the simulator does not implement', async () => {
+      await expectError('/Acl/AclAddReplace/request', { acl_index: 4294967295, r: [] }, 501, 12, /UNIMPLEMENTED/);
+    });
+
+    it('400 naming the field for a bad address, a wrong type, an unknown field or enum', async () => {
+      const bad = await expectError(
+        '/Interface/SwInterfaceAddDelAddress/request',
+        { sw_if_index: 1, is_add: true, prefix: '10.1.1.300/24' },
+        400,
+        3,
+        /^prefix: /,
+      );
+      assert.equal((bad.details[0] as { field_violations: { field: string }[] }).field_violations[0]?.field, 'prefix');
+      await expectError('/Interface/SwInterfaceSetFlags/request', { sw_if_index: 'one' }, 400, 3, /^sw_if_index: /);
+      await expectError('/Interface/SwInterfaceSetFlags/request', { sw_if_index: 1, colour: 'red' }, 400, 3, /colour/);
+      await expectError(
+        '/Interface/SwInterfaceSetFlags/request',
+        { sw_if_index: 1, flags: ['IF_STATUS_API_FLAG_NOPE'] },
+        400,
+        3,
+        /^flags\[0\]: /,
+      );
+      await expectError(
+        '/Interface/SwInterfaceSetFlags/request',
+        { sw_if_index: 4294967296 },
+        400,
+        3,
+        /^sw_if_index: /,
+      );
+      await expectError(
+        '/Ip/IpRouteAddDel/request',
+        { route: { paths: [{ weight: 300 }] } },
+        400,
+        3,
+        /^route\.paths\[0\]\.weight: /,
+      );
+    });
+
+    it('400 for malformed JSON, 413 for an oversized body, 415 for another content type', async () => {
+      await expectError('/Vpe/ShowVersion/request', '{"oops": ', 400, 3, /not valid JSON/);
+      await expectError(
+        '/Vlib/CliInband/request',
+        JSON.stringify({ cmd: 'x'.repeat(2 * 1024 * 1024) }),
+        413,
+        8,
+        /larger than/,
+      );
+      await expectError('/Vpe/ShowVersion/request', '<xml/>', 415, 3, /content type application\/xml/, {
+        'content-type': 'application/xml',
+      });
+    });
+
+    it('404 for an unknown route, 405 for a known one with another method', async () => {
+      await expectError('/Vpe/NoSuchCall/request', {}, 404, 5, /no route POST \/Vpe\/NoSuchCall\/request/);
+      const r = await request(url('/Vpe/ShowVersion/request'), { method: 'GET' });
+      assert.equal(r.status, 405);
+      assert.equal(r.headers.get('allow'), 'POST');
+    });
+
+    it('504 when VPP answers later than the deadline', async () => {
+      await simControl(stack.socket, { cmd: 'delay', ms: 500 });
+      try {
+        await expectError('/Vpe/ShowVersion/request', undefined, 504, 4, /./, { 'grpc-timeout': '100m' });
+      } finally {
+        await simControl(stack.socket, { cmd: 'delay', ms: 0 });
+      }
+    });
+  });
+
+  it('serves the OpenAPI document, the docs page, the index, health and readiness', async () => {
+    const doc = await request(url('/openapi.json'));
+    assert.equal(doc.status, 200);
+    assert.equal((doc.json as { openapi: string }).openapi.slice(0, 2), '3.');
+    assert.ok((doc.json as { paths: Record<string, unknown> }).paths['/Vpe/ShowVersion/request']);
+    const docs = await request(url('/docs'));
+    assert.match(docs.text, /swagger-ui-bundle\.js/);
+    assert.equal((await request(url('/docs/swagger-ui-bundle.js'))).status, 200);
+    assert.match((await request(url('/'))).text, /href="\/docs"/);
+    assert.deepEqual((await request(url('/healthz'))).json, { status: 'ok' });
+    assert.deepEqual((await request(url('/readyz'))).json, { ready: true, status: 'SERVING' });
+    const postman = await request(url('/postman.json'));
+    assert.equal((postman.json as { info: { schema: string } }).info.schema.includes('v2.1'), true);
+  });
+
+  it('exposes Prometheus metrics for both processes', async () => {
+    const gw = await request(`http://127.0.0.1:${stack.gatewayMetricsPort}/metrics`);
+    assert.match(gw.text, /vpp_rpc_http_requests_total\{route="\/Vpe\/ShowVersion\/request",status="200"\} \d+/);
+    const srv = await request(`http://127.0.0.1:${stack.serverMetricsPort}/metrics`);
+    assert.match(srv.text, /vpp_rpc_grpc_requests_total\{service="vpp\.vpe\.Vpe",method="ShowVersion",code="0"\} \d+/);
+    assert.match(srv.text, /vpp_rpc_vpp_connected 1/);
+  });
+});
+
+describe('REST gateway when VPP goes away', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(() => stack?.stop());
+
+  it('answers 503 while VPP is down and recovers by itself when it is back', async () => {
+    assert.equal((await post(`${stack.rest}/Vpe/ShowVersion/request`)).status, 200);
+    await stack.sim!.kill();
+    const down = await post(`${stack.rest}/Vpe/ShowVersion/request`);
+    assert.equal(down.status, 503);
+    assert.equal((down.json as { code: number }).code, 14);
+    assert.equal((await request(`${stack.rest}/readyz`)).status, 503);
+    await stack.restartSim();
+    let up = 0;
+    for (let i = 0; i < 100 && up !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      up = (await post(`${stack.rest}/Vpe/ShowVersion/request`)).status;
+    }
+    assert.equal(up, 200);
+    assert.equal((await request(`${stack.rest}/readyz`)).status, 200);
+  });
+});
