@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { promisify } from '../clients/typescript/promisify.ts';
 import { InterfaceClient } from '../clients/typescript/generated/vpp/interface.js';
 import { IfStatusFlags } from '../clients/typescript/generated/vpp/interface_types.js';
