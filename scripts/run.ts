@@ -3,12 +3,12 @@
  * VPP_API_SOCKET (default /run/vpp/api.sock), or against the built-in VPP
  * simulator when no VPP listens there. Ctrl-C stops everything.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portOf, startChild, type Child } from '../lib/child.ts';
 import { parseHostPort } from '../lib/listen.ts';
+import { socketAnswers } from '../lib/unix-socket.ts';
 
 const env = process.env;
 const wantedSocket = env.VPP_API_SOCKET || '/run/vpp/api.sock';
@@ -47,18 +47,6 @@ function follow(child: Child): void {
   };
   child.proc.stdout?.on('data', print);
   child.proc.stderr?.on('data', print);
-}
-
-function socketAnswers(path: string): Promise<boolean> {
-  if (!existsSync(path) || !statSync(path).isSocket()) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const s = connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 const children: Child[] = [];

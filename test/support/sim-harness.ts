@@ -1,0 +1,66 @@
+/**
+ * The VPP API model, codec and error table from proto/ (loaded once per test
+ * process), and in-process simulators on temporary sockets.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { loadErrorTable, type VppErrorTable } from '../../vpp/api/errors.ts';
+import { loadProtoDir } from '../../vpp/api/load-proto.ts';
+import type { ApiModel } from '../../vpp/api/model.ts';
+import { createCodec, type Codec } from '../../vpp/codec/index.ts';
+import { VppSimulator, type VppSimulatorOptions } from '../../vpp/sim/simulator.ts';
+import { PROTO_DIR } from './paths.ts';
+
+export interface Api {
+  model: ApiModel;
+  codec: Codec;
+  errors: VppErrorTable;
+}
+
+let api: Api | undefined;
+
+export function loadApi(): Api {
+  if (!api) {
+    const { model } = loadProtoDir(PROTO_DIR);
+    api = { model, codec: createCodec(model), errors: loadErrorTable(PROTO_DIR) };
+  }
+  return api;
+}
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh socket path in a temporary folder removed when the test file ends. */
+export function tempSocket(name = 'api.sock'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vpp-sim-test-'));
+  dirs.push(dir);
+  return join(dir, name);
+}
+
+/** A started simulator; stop it with `await sim.stop()`. */
+export async function startSimulator(opts: Partial<VppSimulatorOptions> = {}): Promise<VppSimulator> {
+  const sim = new VppSimulator({ ...loadApi(), socketPath: tempSocket(), ...opts });
+  await sim.start();
+  return sim;
+}
+
+/** Resolves when `check` is true, testing after each of the emitter's events (and now). */
+export function until(
+  emitter: { on(e: string, f: () => void): unknown; off(e: string, f: () => void): unknown },
+  events: string[],
+  check: () => boolean,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const test = (): void => {
+      if (!check()) return;
+      for (const e of events) emitter.off(e, test);
+      resolve();
+    };
+    for (const e of events) emitter.on(e, test);
+    test();
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * Everything a simulated VPP remembers between requests; a restart starts
+ * from a fresh SimState.
+ */
+import { IF_EVENT, InterfaceTable } from './interfaces.ts';
+import { IpState } from './ip.ts';
+
+export interface SystemInfo {
+  program: string;
+  version: string;
+  buildDate: string;
+  buildDirectory: string;
+  /** who and where `show version` says VPP was built */
+  buildUser: string;
+  buildHost: string;
+  vpePid: number;
+  /** when this "VPP" started (ms since the epoch) */
+  startedAt: number;
+}
+
+export const DEFAULT_SYSTEM: Omit<SystemInfo, 'vpePid' | 'startedAt'> = {
+  program: 'vpe',
+  version: '26.06-release',
+  buildDate: '2026-06-24T10:00:00',
+  buildDirectory: '',
+  buildUser: 'vpp-rpc',
+  buildHost: 'simulator',
+};
+
+export class SimState {
+  readonly interfaces: InterfaceTable;
+  readonly ip: IpState;
+  /** want_interface_events: the pid each subscribed client gave, by client index */
+  readonly interfaceEventClients = new Map<number, number>();
+  /** interface events not yet sent: IF_EVENT bits by sw_if_index, batched as VPP does */
+  private pending = new Map<number, number>();
+
+  constructor(
+    readonly system: SystemInfo,
+    loopbacks = 0,
+  ) {
+    this.interfaces = new InterfaceTable({
+      event: (sw, bits) => this.pending.set(sw, (this.pending.get(sw) ?? 0) | bits),
+      adminChanged: (sw) => this.ip.adminChanged(sw),
+      deleting: (sw) => this.ip.interfaceDeleted(sw),
+    });
+    this.ip = new IpState(this.interfaces);
+    for (let i = 0; i < loopbacks; i++) this.interfaces.createLoopback(undefined);
+    this.pending.clear();
+  }
+
+  /** The batched interface events, as sw_interface_event values; clears them. */
+  takeInterfaceEvents(): { sw_if_index: number; flags: number[]; deleted: boolean }[] {
+    if (this.pending.size === 0) return [];
+    const out = [...this.pending].map(([sw, bits]) => ({
+      sw_if_index: sw,
+      flags: [...(bits & IF_EVENT.ADMIN_UP ? [1] : []), ...(bits & IF_EVENT.LINK_UP ? [2] : [])],
+      deleted: (bits & IF_EVENT.DEL) !== 0,
+    }));
+    this.pending = new Map();
+    return out;
+  }
+
+  /** VPP's reaper: a client that went away holds no registrations. */
+  clientGone(clientIndex: number): void {
+    this.interfaceEventClients.delete(clientIndex);
+  }
+}

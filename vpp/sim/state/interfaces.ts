@@ -1,0 +1,197 @@
+/**
+ * VPP's software interfaces as far as the simulator models them: local0 at
+ * index 0 and loopbacks. The rules are VPP's (vnet/interface.c,
+ * vnet/ethernet/interface.c): freed sw_if_index values are reused, a loopback
+ * takes the lowest free instance and is named `loop<instance>`, its default MAC
+ * is de:ad:00:00:00:<instance>, its link follows its admin state, and only
+ * loopbacks can be deleted.
+ */
+import { NONE, RV } from '../retval.ts';
+
+export interface SimInterface {
+  readonly swIfIndex: number;
+  readonly name: string;
+  /** VPP's device class name: `local` or `Loopback` */
+  readonly devType: string;
+  /** loopback instance; undefined for local0 */
+  readonly instance: number | undefined;
+  /** undefined for interfaces that are not ethernet (local0) */
+  mac: string | undefined;
+  adminUp: boolean;
+  linkUp: boolean;
+  /** L3, IP4, IP6, MPLS */
+  mtu: [number, number, number, number];
+  /** the hardware's largest packet */
+  linkMtu: number;
+  tag: string;
+}
+
+/** What vpe-link-state-process batches per interface (interface_api.c). */
+export const IF_EVENT = {
+  LINK_UP: 1 << 1,
+  LINK_DOWN: 1 << 2,
+  ADMIN_UP: 1 << 3,
+  ADMIN_DOWN: 1 << 4,
+  ADD: 1 << 5,
+  DEL: 1 << 6,
+} as const;
+
+export interface InterfaceObserver {
+  /** an interface event for subscribers (bits of IF_EVENT) */
+  event(swIfIndex: number, bits: number): void;
+  adminChanged(swIfIndex: number, up: boolean): void;
+  /** the interface is about to go away */
+  deleting(swIfIndex: number): void;
+}
+
+const LOOPBACK_MAX_INSTANCE = 16 * 1024;
+const LOOPBACK_MTU = 9000;
+const ZERO_MAC = '00:00:00:00:00:00';
+
+function loopbackMac(instance: number): string {
+  const b = [0xde, 0xad, (instance >>> 24) & 0xff, (instance >>> 16) & 0xff, (instance >>> 8) & 0xff, instance & 0xff];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+export class InterfaceTable {
+  /** by sw_if_index; holes are deleted interfaces */
+  private readonly slots: (SimInterface | undefined)[] = [];
+  /** freed sw_if_index values, reused last-freed first as VPP's pools do */
+  private readonly free: number[] = [];
+  private readonly instances = new Set<number>();
+  /** no instance below this one is free */
+  private lowestFree = 0;
+  private readonly byName = new Map<string, SimInterface>();
+
+  constructor(private readonly observer: InterfaceObserver) {
+    this.add({
+      swIfIndex: 0,
+      name: 'local0',
+      devType: 'local',
+      instance: undefined,
+      mac: undefined,
+      adminUp: false,
+      linkUp: false,
+      mtu: [0, 0, 0, 0],
+      linkMtu: 0,
+      tag: '',
+    });
+  }
+
+  get(swIfIndex: number): SimInterface | undefined {
+    return this.slots[swIfIndex];
+  }
+
+  has(swIfIndex: number): boolean {
+    return this.slots[swIfIndex] !== undefined;
+  }
+
+  named(name: string): SimInterface | undefined {
+    return this.byName.get(name);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** Every interface, by sw_if_index. */
+  *all(): IterableIterator<SimInterface> {
+    for (const i of this.slots) if (i) yield i;
+  }
+
+  /** create_loopback(_instance); `mac` empty or all zero: VPP's default MAC. */
+  createLoopback(mac: string | undefined, instance?: number): { retval: number; swIfIndex: number } {
+    const inst = this.allocInstance(instance);
+    if (inst === undefined) return { retval: RV.INVALID_REGISTRATION, swIfIndex: NONE };
+    const swIfIndex = this.free.pop() ?? this.slots.length;
+    this.add({
+      swIfIndex,
+      name: `loop${inst}`,
+      devType: 'Loopback',
+      instance: inst,
+      mac: mac && mac !== ZERO_MAC ? mac : loopbackMac(inst),
+      adminUp: false,
+      linkUp: false,
+      mtu: [LOOPBACK_MTU, 0, 0, 0],
+      linkMtu: LOOPBACK_MTU,
+      tag: '',
+    });
+    this.observer.event(swIfIndex, IF_EVENT.ADD);
+    return { retval: RV.OK, swIfIndex };
+  }
+
+  /** delete_loopback: anything but an existing loopback is an invalid index. */
+  deleteLoopback(swIfIndex: number): number {
+    const i = this.slots[swIfIndex];
+    if (!i || i.instance === undefined) return RV.INVALID_SW_IF_INDEX;
+    // VPP takes the interface down before it deletes it
+    this.setAdminUp(swIfIndex, false);
+    this.observer.deleting(swIfIndex);
+    this.slots[swIfIndex] = undefined;
+    this.free.push(swIfIndex);
+    this.instances.delete(i.instance);
+    this.lowestFree = Math.min(this.lowestFree, i.instance);
+    this.byName.delete(i.name);
+    this.observer.event(swIfIndex, IF_EVENT.DEL);
+    return RV.OK;
+  }
+
+  /** sw_interface_set_flags: only a change of state makes events. */
+  setAdminUp(swIfIndex: number, up: boolean): number {
+    const i = this.slots[swIfIndex];
+    if (!i) return RV.INVALID_SW_IF_INDEX;
+    if (i.adminUp === up) return RV.OK;
+    i.adminUp = up;
+    this.observer.event(swIfIndex, up ? IF_EVENT.ADMIN_UP : IF_EVENT.ADMIN_DOWN);
+    this.observer.adminChanged(swIfIndex, up);
+    // a loopback's link follows its admin state
+    if (i.instance !== undefined && i.linkUp !== up) {
+      i.linkUp = up;
+      this.observer.event(swIfIndex, up ? IF_EVENT.LINK_UP : IF_EVENT.LINK_DOWN);
+    }
+    return RV.OK;
+  }
+
+  setMtu(swIfIndex: number, mtu: readonly number[]): number {
+    const i = this.slots[swIfIndex];
+    if (!i) return RV.INVALID_SW_IF_INDEX;
+    i.mtu = [mtu[0] ?? 0, mtu[1] ?? 0, mtu[2] ?? 0, mtu[3] ?? 0];
+    return RV.OK;
+  }
+
+  /** Non-ethernet interfaces (local0) cannot change MAC: VPP answers UNIMPLEMENTED. */
+  setMac(swIfIndex: number, mac: string): number {
+    const i = this.slots[swIfIndex];
+    if (!i) return RV.INVALID_SW_IF_INDEX;
+    if (i.mac === undefined) return RV.UNIMPLEMENTED;
+    i.mac = mac || ZERO_MAC;
+    return RV.OK;
+  }
+
+  setTag(swIfIndex: number, tag: string): number {
+    const i = this.slots[swIfIndex];
+    if (!i) return RV.INVALID_SW_IF_INDEX;
+    i.tag = tag;
+    return RV.OK;
+  }
+
+  /** The lowest free instance, or the wanted one if free; undefined if none. */
+  private allocInstance(wanted: number | undefined): number | undefined {
+    if (wanted !== undefined) {
+      if (wanted >= LOOPBACK_MAX_INSTANCE || this.instances.has(wanted)) return undefined;
+      this.instances.add(wanted);
+      return wanted;
+    }
+    let i = this.lowestFree;
+    while (this.instances.has(i)) i++;
+    if (i >= LOOPBACK_MAX_INSTANCE) return undefined;
+    this.instances.add(i);
+    this.lowestFree = i + 1;
+    return i;
+  }
+
+  private add(i: SimInterface): void {
+    this.slots[i.swIfIndex] = i;
+    this.byName.set(i.name, i);
+  }
+}
