@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { Metadata, status, type Client } from '@grpc/grpc-js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from '../lib/log.ts';
+import { announcer, type Logger } from '../lib/log.ts';
 import { boundPortOf, formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
@@ -247,7 +247,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   const metricsPort = boundPortOf(metricsServer);
   const metricsText =
     metricsPort === undefined ? 'off' : formatHostPort(parseHostPort(cfg.metricsListen, '').host, metricsPort);
-  log.info(
+  announcer(log).info(
     {
       rest: formatHostPort(host, boundPort),
       metrics: metricsText,

@@ -17,3 +17,8 @@ export function createLogger(name: string, level: string): Logger {
     },
   });
 }
+
+/** A logger for start-up announcements (where a process listens), printed whatever the level. */
+export function announcer(log: Logger): Logger {
+  return log.child({}, { level: log.isLevelEnabled('info') ? log.level : 'info' });
+}

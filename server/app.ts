@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Logger } from '../lib/log.ts';
+import { announcer, type Logger } from '../lib/log.ts';
 import { boundPortOf, formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { loadErrorTable } from '../vpp/api/errors.ts';
 import { loadProtoDir } from '../vpp/api/load-proto.ts';
@@ -144,7 +144,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const metricsPort = boundPortOf(metricsServer);
   const metricsText =
     metricsPort === undefined ? 'off' : formatHostPort(parseHostPort(cfg.metricsListen, '').host, metricsPort);
-  log.info(
+  announcer(log).info(
     {
       grpc: formatHostPort(host, boundPort),
       metrics: metricsText,

@@ -24,19 +24,31 @@ function fileNameOf(pkg: string): string {
   return `${pkg.replace(/\./g, '/')}.proto`;
 }
 
-/** The packages a file's types and methods refer to. */
-function referencedPackages(file: FileProto): Set<string> {
+/**
+ * protobufjs names types relative to the file's package (`fib_types.FibPath`
+ * in vpp.ip); make every reference absolute and return the packages referred to.
+ */
+function absolutize(file: FileProto, known: Set<string>): Set<string> {
   const refs = new Set<string>();
-  const add = (type: string | undefined): void => {
-    if (!type) return;
-    const parts = type.replace(/^\./, '').split('.');
-    refs.add(parts.slice(0, -1).join('.'));
+  const scopes = (file.package ?? '').split('.');
+  const resolve = (type: string | undefined): string | undefined => {
+    if (!type) return type;
+    let full: string | undefined;
+    if (type.startsWith('.')) full = type.slice(1);
+    else
+      for (let i = scopes.length; i >= 0 && !full; i--) {
+        const candidate = [...scopes.slice(0, i), type].join('.');
+        if (known.has(candidate)) full = candidate;
+      }
+    if (!full) return type;
+    refs.add(full.split('.').slice(0, -1).join('.'));
+    return `.${full}`;
   };
-  for (const m of file.messageType ?? []) for (const f of m.field ?? []) add(f.typeName);
+  for (const m of file.messageType ?? []) for (const f of m.field ?? []) f.typeName = resolve(f.typeName);
   for (const s of file.service ?? [])
     for (const m of s.method ?? []) {
-      add(m.inputType);
-      add(m.outputType);
+      m.inputType = resolve(m.inputType);
+      m.outputType = resolve(m.outputType);
     }
   refs.delete(file.package ?? '');
   return refs;
@@ -46,6 +58,11 @@ function referencedPackages(file: FileProto): Set<string> {
 export function descriptorFiles(root: protobuf.Root): Buffer[] {
   const set = (root as unknown as { toDescriptor(syntax: string): { file: FileProto[] } }).toDescriptor('proto3');
   const files = set.file.filter((f) => f.package?.startsWith('vpp.') || f.package === 'google.protobuf');
+  const known = new Set<string>();
+  for (const f of set.file) {
+    for (const m of f.messageType ?? []) known.add(`${f.package}.${m.name}`);
+    for (const e of (f.enumType ?? []) as { name: string }[]) known.add(`${f.package}.${e.name}`);
+  }
   for (const f of files) {
     if (f.package === 'google.protobuf') {
       // only Empty is used by the services; the rest of the package is descriptor.proto's
@@ -53,7 +70,7 @@ export function descriptorFiles(root: protobuf.Root): Buffer[] {
       f.enumType = [];
     }
     f.name = fileNameOf(f.package!);
-    f.dependency = [...referencedPackages(f)]
+    f.dependency = [...absolutize(f, known)]
       .filter((p) => p.startsWith('vpp.') || p === 'google.protobuf')
       .map(fileNameOf)
       .sort();

@@ -107,6 +107,8 @@ export class VppClient extends EventEmitter<{
   private _vpePid: number | undefined;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** the connection attempt under way, if any */
+  private attempting: Promise<void> | undefined;
   private firstConnect: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> } | undefined;
   private readonly groups = new Map<string, Group>();
   private readonly byEvent = new Map<string, Set<Group>>();
@@ -157,7 +159,7 @@ export class VppClient extends EventEmitter<{
         reject = rej;
       });
       this.firstConnect = { resolve, reject, promise };
-      if (this._state === 'idle') void this.attemptConnect();
+      if (this._state === 'idle') this.startAttempt();
     }
     return this.firstConnect.promise;
   }
@@ -177,20 +179,19 @@ export class VppClient extends EventEmitter<{
   }
 
   /** A request/reply call. Rejects with VppApiError for a nonzero retval. */
-  request(name: string, value?: Value, opts: CallOptions = {}): Promise<Value> {
-    try {
-      const { svc } = this.service(name, ['unary']);
-      return unary(this.callContext(), name, svc.reply, value, opts);
-    } catch (e) {
-      return Promise.reject(e as Error);
-    }
+  async request(name: string, value?: Value, opts: CallOptions = {}): Promise<Value> {
+    const { svc } = this.service(name, ['unary']);
+    return unary(await this.ready(opts), name, svc.reply, value, opts);
   }
 
   /** A dump (`_details` until the control ping's reply) or cursor stream, read as it arrives. */
   dump(name: string, value?: Value, opts: CallOptions = {}): AsyncIterableIterator<Value> {
     const { svc, shape } = this.service(name, ['dump', 'cursor']);
     const end = shape.kind === 'dump' ? ({ kind: 'ping' } as const) : ({ kind: 'reply', reply: svc.reply! } as const);
-    return stream(this.callContext(), name, shape.response!, end, value, opts);
+    // the request goes out when iteration starts, once the client is ready
+    return (async function* (client: VppClient): AsyncGenerator<Value> {
+      yield* stream(await client.ready(opts), name, shape.response!, end, value, opts);
+    })(this);
   }
 
   /**
@@ -264,14 +265,8 @@ export class VppClient extends EventEmitter<{
     return v;
   }
 
-  private enable(group: Group, opts: CallOptions = {}): Promise<void> {
-    return unary(
-      this.callContext(),
-      group.svc.request,
-      group.svc.reply,
-      this.subscriptionValue(group, true),
-      opts,
-    ).then(() => {});
+  private async enable(group: Group, opts: CallOptions = {}): Promise<void> {
+    await unary(await this.ready(opts), group.svc.request, group.svc.reply, this.subscriptionValue(group, true), opts);
   }
 
   /** Turn a subscription off, where VPP's request has a switch for it. */
@@ -303,6 +298,21 @@ export class VppClient extends EventEmitter<{
       throw new VppClientError('NOT_SUPPORTED', `${name} is a ${shape.kind} call: use ${use}`);
     }
     return { svc, shape };
+  }
+
+  /**
+   * The call context once connected. While the first connection attempt is
+   * under way calls wait for it (within their timeout); when VPP is known to
+   * be away they fail at once.
+   */
+  private async ready(opts: CallOptions): Promise<CallContext> {
+    if (this._state === 'connecting' && this.attempting) {
+      const ms = opts.timeoutMs ?? this.opts.requestTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.attempting, new Promise((r) => (timer = setTimeout(r, ms)))]);
+      clearTimeout(timer);
+    }
+    return this.callContext();
   }
 
   private callContext(conn = this.conn): CallContext {
@@ -337,6 +347,14 @@ export class VppClient extends EventEmitter<{
   private setState(change: StateChange): void {
     this._state = change.state;
     this.emit('state', change);
+  }
+
+  private startAttempt(): void {
+    const attempt = this.attemptConnect();
+    this.attempting = attempt;
+    void attempt.finally(() => {
+      if (this.attempting === attempt) this.attempting = undefined;
+    });
   }
 
   private async attemptConnect(): Promise<void> {
@@ -420,7 +438,7 @@ export class VppClient extends EventEmitter<{
     const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
     this.attempt++;
     this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs });
-    this.retryTimer = setTimeout(() => void this.attemptConnect(), delayMs);
+    this.retryTimer = setTimeout(() => this.startAttempt(), delayMs);
   }
 
   /** VPP forgets subscriptions across restarts and reconnects: ask again. */
