@@ -4,7 +4,7 @@ ERRORS ?= ../shared/vpp-errors.json
 GENERATE_ARGS = --api-dir $(API_DIR) $(if $(wildcard $(ERRORS)),--errors $(ERRORS))
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run
+.PHONY: help deps system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run bench
 
 help:
 	@echo "make run              start gRPC server and REST gateway (simulator if no VPP socket)"
@@ -59,3 +59,10 @@ test: deps system-deps lint typecheck check-generated $(CLIENT_TS)
 
 sim: deps
 	npm run sim
+
+run: deps
+	npm run run
+
+# benchmarks of every hop (simulator, or VPP at VPP_API_SOCKET); writes bench/RESULTS.md
+bench: deps
+	npm run bench

@@ -1,0 +1,313 @@
+/**
+ * make bench: each hop of the chain measured in one run, side by side.
+ *
+ *   raw client ──▶ VPP                                  (the baseline)
+ *   gRPC client ──▶ server ──▶ VPP
+ *   HTTP client ──▶ gateway ──▶ server ──▶ VPP
+ *
+ * Against the simulator (started here with 10,000 loopbacks), or against a
+ * real VPP when VPP_API_SOCKET points at one (then nothing is created but the
+ * routes, in a table of their own that is removed afterwards).
+ * Prints a table and writes bench/RESULTS.md.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import { join } from 'node:path';
+import { Client, credentials, Metadata } from '@grpc/grpc-js';
+import { Pool } from 'undici';
+import { portOf, startChild, type Child } from '../lib/child.ts';
+import { compileBinary, compileJson } from '../lib/protobuf/index.ts';
+import { PROJECT_ROOT } from '../lib/project.ts';
+import { loadErrorTable } from '../vpp/api/errors.ts';
+import { loadProtoDir, messageTypes } from '../vpp/api/load-proto.ts';
+import { VppClient } from '../vpp/client/index.ts';
+import { createCodec } from '../vpp/codec/index.ts';
+import type { Value } from '../vpp/codec/types.ts';
+import { startSim } from '../test/support/stack.ts';
+import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from './measure.ts';
+
+const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
+const LOAD = Number(process.env.BENCH_REQUESTS ?? 20000);
+const DUMP = Number(process.env.BENCH_INTERFACES ?? 10000);
+const ROUTES = Number(process.env.BENCH_ROUTES ?? 10000);
+const ROUTE_TABLE = 4242;
+const ARTICLE = { meanMs: 4.8, rps: 207 };
+
+const realSocket = process.env.VPP_API_SOCKET;
+const useReal = Boolean(realSocket && existsSync(realSocket));
+const env = { LOG_LEVEL: 'warn' };
+const lines: string[] = [];
+const say = (s = ''): void => {
+  console.log(s);
+  lines.push(s);
+};
+
+// ---------------------------------------------------------------- the stack
+const children: Child[] = [];
+let socket = realSocket ?? '';
+if (!useReal) {
+  socket = join('/tmp', `vpp-rpc-bench-${process.pid}.sock`);
+  children.push(await startSim(socket, ['--interfaces', String(DUMP)]));
+}
+const server = await startChild({
+  name: 'server',
+  entry: 'server/main.ts',
+  args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off'],
+  env,
+  readyMessage: 'gRPC server listening',
+});
+children.push(server);
+const grpcTarget = `127.0.0.1:${portOf(server.ready.grpc)}`;
+const gateway = await startChild({
+  name: 'gateway',
+  entry: 'gateway/main.ts',
+  args: ['--listen', '127.0.0.1:0', '--grpc-target', grpcTarget, '--metrics-listen', 'off'],
+  env,
+  readyMessage: 'REST gateway listening',
+});
+children.push(gateway);
+const rest = `http://127.0.0.1:${portOf(gateway.ready.rest)}`;
+const stopAll = async (): Promise<void> => {
+  for (const c of [...children].reverse()) await c.stop(3000);
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+// ---------------------------------------------------------------- the three callers
+const api = loadProtoDir(join(PROJECT_ROOT, 'proto'));
+const types = messageTypes(api.root);
+const raw = new VppClient({
+  model: api.model,
+  codec: createCodec(api.model),
+  errors: loadErrorTable(join(PROJECT_ROOT, 'proto')),
+  socketPath: socket,
+});
+await raw.connect();
+
+const grpc = new Client(grpcTarget, credentials.createInsecure());
+const pass = (b: Buffer): Buffer => b;
+function grpcCall(path: string, request: string, reply: string): (v: Value) => Promise<Value> {
+  const enc = compileBinary(types.get(request)!);
+  const dec = compileBinary(types.get(reply)!);
+  return (v) =>
+    new Promise((resolve, reject) =>
+      grpc.makeUnaryRequest(path, pass, pass, Buffer.from(enc.encode(v)), new Metadata(), {}, (err, res) =>
+        err ? reject(err) : resolve(dec.decode(res!)),
+      ),
+    );
+}
+function grpcStream(path: string, request: string, item: string, v: Value): Promise<number> {
+  const enc = compileBinary(types.get(request)!);
+  const dec = compileBinary(types.get(item)!);
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const call = grpc.makeServerStreamRequest(path, pass, pass, Buffer.from(enc.encode(v)), new Metadata(), {});
+    call.on('data', (b: Buffer) => {
+      dec.decode(b);
+      n++;
+    });
+    call.on('end', () => resolve(n));
+    call.on('error', reject);
+  });
+}
+
+const pool = new Pool(rest, { connections: 64, pipelining: 1 });
+async function restCall(path: string, body?: string, accept?: string): Promise<string> {
+  const res = await pool.request({
+    path,
+    method: 'POST',
+    body,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(accept ? { accept } : {}) },
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${path}: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+  return text;
+}
+
+// ---------------------------------------------------------------- 1. round trips, one at a time
+const version = await raw.request('show_version');
+say(`# vpp-rpc benchmarks`);
+say();
+say(`- date: ${new Date().toISOString()}`);
+say(
+  `- machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${osType()} ${release()}`,
+);
+say(
+  `- node ${process.version}; VPP: ${useReal ? `${String(version.version)} at ${socket}` : `the simulator (${String(version.version)}) with ${DUMP} loopbacks`}`,
+);
+say(
+  `- command: \`make bench\` (env: BENCH_SEQUENTIAL=${SEQ} BENCH_REQUESTS=${LOAD} BENCH_INTERFACES=${DUMP} BENCH_ROUTES=${ROUTES})`,
+);
+say(`- every hop runs as its own process on this machine; the load generator shares the same cores`);
+say();
+
+const showVersionGrpc = grpcCall('/vpp.vpe.Vpe/ShowVersion', 'show_version', 'show_version_reply');
+const pingGrpc = grpcCall('/vpp.memclnt.Memclnt/ControlPing', 'control_ping', 'control_ping_reply');
+const latency: Record<string, Latency> = {};
+latency['raw control_ping'] = await sequential(() => raw.request('control_ping'), SEQ);
+latency['raw show_version'] = await sequential(() => raw.request('show_version'), SEQ);
+latency['gRPC control_ping'] = await sequential(() => pingGrpc({}), SEQ);
+latency['gRPC show_version'] = await sequential(() => showVersionGrpc({}), SEQ);
+latency['REST control_ping'] = await sequential(
+  async () => JSON.parse(await restCall('/Memclnt/ControlPing/request')),
+  SEQ,
+);
+latency['REST show_version'] = await sequential(
+  async () => JSON.parse(await restCall('/Vpe/ShowVersion/request')),
+  SEQ,
+);
+say(`## Round trips, one at a time (${SEQ} calls each)`);
+say();
+say('| call | p50 ms | p90 ms | p99 ms | mean ms | calls/s | p50 vs raw |');
+say('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const [name, l] of Object.entries(latency)) {
+  const base = latency[`raw ${name.split(' ')[1]}`]!;
+  say(
+    `| ${name} | ${fmt.ms(l.p50)} | ${fmt.ms(l.p90)} | ${fmt.ms(l.p99)} | ${fmt.ms(l.mean)} | ${fmt.int(l.rps)} | ${fmt.ratio(l.p50 / base.p50)} |`,
+  );
+}
+say();
+
+// ---------------------------------------------------------------- 2. throughput at 1, 16, 64 in flight
+say(`## Throughput of show_version (${LOAD} calls per cell, calls/s)`);
+say();
+say('| in flight | raw (pipelined) | gRPC | REST | gRPC / raw | REST / raw |');
+say('| ---: | ---: | ---: | ---: | ---: | ---: |');
+const throughput: Record<number, { raw: number; grpc: number; rest: number }> = {};
+for (const c of [1, 16, 64]) {
+  const r = await concurrent(() => raw.request('show_version'), LOAD, c);
+  const g = await concurrent(() => showVersionGrpc({}), LOAD, c);
+  const h = await concurrent(async () => JSON.parse(await restCall('/Vpe/ShowVersion/request')), LOAD, c);
+  throughput[c] = { raw: r, grpc: g, rest: h };
+  say(`| ${c} | ${fmt.int(r)} | ${fmt.int(g)} | ${fmt.int(h)} | ${(g / r).toFixed(2)} | ${(h / r).toFixed(2)} |`);
+}
+say();
+
+// ---------------------------------------------------------------- 3. a big dump
+const dumpRows: string[] = [];
+const timed = async (name: string, run: () => Promise<number>): Promise<void> => {
+  for (const c of [server, gateway]) resetPeak(c.proc.pid!);
+  const before = { server: memoryOf(server.proc.pid!), gateway: memoryOf(gateway.proc.pid!) };
+  const t0 = process.hrtime.bigint();
+  const n = await run();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const after = { server: memoryOf(server.proc.pid!), gateway: memoryOf(gateway.proc.pid!) };
+  const grew = (k: 'server' | 'gateway'): string =>
+    name.startsWith('raw') || (k === 'gateway' && name.startsWith('gRPC'))
+      ? '–'
+      : fmt.mib(after[k].peak - before[k].rss);
+  dumpRows.push(
+    `| ${name} | ${fmt.int(n)} | ${ms.toFixed(0)} | ${fmt.int((n / ms) * 1000)} | ${grew('server')} | ${grew('gateway')} |`,
+  );
+};
+await timed('raw client', async () => {
+  let n = 0;
+  for await (const _ of raw.dump('sw_interface_dump', {})) n++;
+  return n;
+});
+await timed('gRPC stream', () =>
+  grpcStream('/vpp.interface.Interface/SwInterfaceDump', 'sw_interface_dump', 'sw_interface_details', {}),
+);
+await timed(
+  'REST JSON array',
+  async () => (JSON.parse(await restCall('/Interface/SwInterfaceDump/request')) as unknown[]).length,
+);
+await timed('REST NDJSON', async () => {
+  const res = await pool.request({
+    path: '/Interface/SwInterfaceDump/request',
+    method: 'POST',
+    headers: { accept: 'application/x-ndjson' },
+  });
+  let n = 0;
+  let rest = '';
+  for await (const chunk of res.body) {
+    rest += chunk.toString();
+    let i: number;
+    while ((i = rest.indexOf('\n')) >= 0) {
+      JSON.parse(rest.slice(0, i));
+      rest = rest.slice(i + 1);
+      n++;
+    }
+  }
+  return n;
+});
+say(`## Dump of every interface (sw_interface_dump)`);
+say();
+say('| path | details | ms | details/s | server peak growth MiB | gateway peak growth MiB |');
+say('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const r of dumpRows) say(r);
+say();
+
+// ---------------------------------------------------------------- 4. programming routes
+const routeJson = compileJson(types.get('ip_route_add_del')!);
+const route = (i: number, plane: number, isAdd = true): Value => ({
+  is_add: isAdd,
+  route: {
+    table_id: ROUTE_TABLE,
+    prefix: `10.${plane}.${(i >> 8) & 255}.${i & 255}/32`,
+    paths: [{ sw_if_index: 4294967295, weight: 1, nh: { address: { ip4: '192.0.2.1' } } }],
+  },
+});
+await raw.request('ip_table_add_del', {
+  is_add: true,
+  table: { table_id: ROUTE_TABLE, is_ip6: false, name: 'vpp-rpc-bench' },
+});
+const routeGrpc = grpcCall('/vpp.ip.Ip/IpRouteAddDel', 'ip_route_add_del', 'ip_route_add_del_reply');
+const routes = {
+  raw: await concurrent((i) => raw.request('ip_route_add_del', route(i, 1)), ROUTES, 64),
+  grpc: await concurrent((i) => routeGrpc(route(i, 2)), ROUTES, 64),
+  rest: await concurrent((i) => restCall('/Ip/IpRouteAddDel/request', routeJson.toJson(route(i, 3))), ROUTES, 64),
+};
+await raw.request('ip_table_add_del', { is_add: false, table: { table_id: ROUTE_TABLE, is_ip6: false, name: '' } });
+say(`## Programming ${ROUTES} routes (ip_route_add_del, 64 in flight)`);
+say();
+say('| path | routes/s | vs raw |');
+say('| --- | ---: | ---: |');
+for (const [k, v] of Object.entries(routes))
+  say(
+    `| ${k === 'raw' ? 'raw client' : k === 'grpc' ? 'gRPC' : 'REST'} | ${fmt.int(v)} | ${(v / routes.raw).toFixed(2)} |`,
+  );
+say();
+
+// ---------------------------------------------------------------- 5. against the targets
+const restSeq = latency['REST show_version']!;
+const rawSeq = latency['raw show_version']!;
+say('## Against the targets');
+say();
+say('| target | measured | met |');
+say('| --- | --- | :---: |');
+const row = (what: string, measured: string, ok: boolean): void =>
+  say(`| ${what} | ${measured} | ${ok ? 'yes' : 'no'} |`);
+row('REST sequential p50 below 0.5 ms', `${fmt.ms(restSeq.p50)} ms`, restSeq.p50 < 0.5);
+row(
+  `REST sequential at least 20× the article's ${ARTICLE.rps}/s (4,140/s)`,
+  `${fmt.int(restSeq.rps)}/s (${(restSeq.rps / ARTICLE.rps).toFixed(1)}×)`,
+  restSeq.rps >= 20 * ARTICLE.rps,
+);
+row(
+  'REST p50 under 5× the raw client at concurrency 1',
+  fmt.ratio(restSeq.p50 / rawSeq.p50),
+  restSeq.p50 / rawSeq.p50 < 5,
+);
+const ndjsonGrowth = Number(/\| REST NDJSON \|.*\| ([\d.]+) \|$/.exec(dumpRows.at(-1) ?? '')?.[1] ?? NaN);
+row(
+  `gateway memory growth under 50 MiB for the ${DUMP}-entry NDJSON dump`,
+  `${fmt.mib(ndjsonGrowth)} MiB`,
+  ndjsonGrowth < 50,
+);
+row(
+  'route programming through gRPC at least half the raw rate',
+  `${(routes.grpc / routes.raw).toFixed(2)} of raw`,
+  routes.grpc >= routes.raw / 2,
+);
+say(
+  `\nThe article's stack: ${ARTICLE.meanMs} ms mean, ${ARTICLE.rps} calls/s for curl → REST → gRPC → VPP show_version; here: ${fmt.ms(restSeq.mean)} ms mean, ${fmt.int(restSeq.rps)} calls/s.`,
+);
+
+await pool.close();
+grpc.close();
+await raw.close();
+await stopAll();
+const out = join(PROJECT_ROOT, 'bench/RESULTS.md');
+const notes = existsSync(out) ? readFileSync(out, 'utf8').split('\n<!-- notes -->\n')[1] : undefined;
+writeFileSync(out, lines.join('\n') + '\n' + (notes !== undefined ? `\n<!-- notes -->\n${notes}` : ''));
+console.log(`\nwritten to ${out}`);
