@@ -220,9 +220,11 @@ export class VppSimulator extends EventEmitter<{
       vpePid: this.pid,
       generation: this._generation,
       messages: this._table.entries.length,
-      clients: this.clients.map((c) => ({
-        ...c,
-        interfaceEvents: st.interfaceEventClients.has(c.clientIndex),
+      clients: [...this.sessions.values()].map((s) => ({
+        ...clientOf(s),
+        interfaceEvents: st.interfaceEventClients.has(s.clientIndex),
+        held: s.held.length,
+        keepaliveReplies: s.keepaliveReplies,
       })),
       interfaceEventSubscribers: [...st.interfaceEventClients].map(([clientIndex, pid]) => ({ clientIndex, pid })),
       interfaces: [...st.interfaces.all()].slice(0, 100).map((i) => ({
