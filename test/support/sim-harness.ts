@@ -9,6 +9,7 @@ import { after, afterEach } from 'node:test';
 import { loadErrorTable, type VppErrorTable } from '../../vpp/api/errors.ts';
 import { loadProtoDir } from '../../vpp/api/load-proto.ts';
 import type { ApiModel } from '../../vpp/api/model.ts';
+import { VppClient, type VppClientOptions } from '../../vpp/client/index.ts';
 import { createCodec, type Codec } from '../../vpp/codec/index.ts';
 import { VppSimulator, type VppSimulatorOptions } from '../../vpp/sim/simulator.ts';
 import { PROTO_DIR } from './paths.ts';
@@ -99,4 +100,19 @@ export async function eventually(check: () => boolean, what = 'the condition'): 
     if (Date.now() > deadline) throw new Error(`${what} never came true`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** VppClients for the tests of one file, each closed after its test. */
+export function clientPool(): (sim: VppSimulator, opts?: Partial<VppClientOptions>) => Promise<VppClient> {
+  let clients: VppClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    clients = [];
+  });
+  return async (sim, opts = {}) => {
+    const client = new VppClient({ ...loadApi(), socketPath: sim.socketPath, reconnect: false, ...opts });
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
 }
