@@ -86,11 +86,15 @@ export class RawVpp {
     this.socket.write(bytes);
   }
 
-  /** Encode a request with this client's ids and index. */
-  send(name: string, value: Value | undefined, context: number, clientIndex = this.clientIndex): void {
+  /** A request's payload, with this client's ids and index. */
+  encode(name: string, value: Value | undefined, context: number, clientIndex = this.clientIndex): Buffer {
     const msgId = this.ids.get(name);
     if (msgId === undefined) throw new Error(`${name} is not in the table`);
-    this.sendPayload(this.codec.message(name).encode(value, { msgId, context, clientIndex }));
+    return this.codec.message(name).encode(value, { msgId, context, clientIndex });
+  }
+
+  send(name: string, value: Value | undefined, context: number, clientIndex = this.clientIndex): void {
+    this.sendPayload(this.encode(name, value, context, clientIndex));
   }
 
   /** Payloads received and not read yet. */

@@ -1,6 +1,7 @@
 /** The requests the simulator implements, over the socket, with VPP's answers to mistakes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { frame } from '../codec/framing.ts';
 import type { Value } from '../codec/types.ts';
 import { RawVpp } from '../../test/support/raw-vpp.ts';
 import { loadApi, simulatorPool, until } from '../../test/support/sim-harness.ts';
@@ -318,6 +319,36 @@ describe('simulated requests', () => {
     await vpp.closed;
     await until(sim, ['disconnect'], () => sim.clients.length === 0);
     assert.equal(sim.received('sockclnt_delete'), 2);
+  });
+
+  it('keep going when a reply cannot be sent (a table without show_version_reply)', async () => {
+    const { vpp } = await fresh({ messageTable: { omit: ['show_version_reply'] } });
+    vpp.send('show_version', undefined, 1);
+    vpp.send('control_ping', undefined, 2);
+    const next = await vpp.nextMessage();
+    assert.deepEqual([next.name, next.msg.context], ['control_ping_reply', 2]);
+  });
+
+  it('reassemble requests split anywhere and packed together', async () => {
+    const { vpp } = await fresh();
+    const bytes = Buffer.concat([
+      frame(vpp.encode('show_version', undefined, 1)),
+      frame(vpp.encode('control_ping', undefined, 2)),
+      frame(vpp.encode('cli_inband', { cmd: 'show version' }, 3)),
+    ]);
+    for (let at = 0; at < bytes.length; at += 3) {
+      vpp.sendBytes(bytes.subarray(at, at + 3));
+      await new Promise((r) => setImmediate(r));
+    }
+    const answers = [await vpp.nextMessage(), await vpp.nextMessage(), await vpp.nextMessage()];
+    assert.deepEqual(
+      answers.map((a) => [a.name, a.msg.context]),
+      [
+        ['show_version_reply', 1],
+        ['control_ping_reply', 2],
+        ['cli_inband_reply', 3],
+      ],
+    );
   });
 
   it('give each of many clients its own index, and reuse freed ones', async () => {

@@ -169,9 +169,8 @@ export class VppSimulator extends EventEmitter<{
     if (on) return;
     for (const s of [...this.sessions.values()]) {
       const held = s.held.splice(0);
-      for (const p of held) if (!s.closed) this.handle(s, p);
+      for (const p of held) if (!s.closed) this.process(s, p);
     }
-    this.deliverEvents();
   }
 
   /** Drop every connection now, as a crashing VPP would. Returns how many. */
@@ -271,15 +270,16 @@ export class VppSimulator extends EventEmitter<{
   private readonly hooks: SessionHooks = {
     received: (s, p) => {
       if (this.faults.stalled || s.held.length > 0) s.held.push(p);
-      else {
-        this.handle(s, p);
-        this.deliverEvents();
-      }
+      else this.process(s, p);
     },
     badFrames: (s, err) => this.log.warn({ clientIndex: s.clientIndex, err: err.message }, 'unreadable frames'),
     closed: (s) => {
-      this.sessions.delete(s.clientIndex & ~SOCKET_CLIENT_BIT);
-      this._state.clientGone(s.clientIndex);
+      const slot = s.clientIndex & ~SOCKET_CLIENT_BIT;
+      // a connection of the VPP before a restart may close after its slot was given again
+      if (this.sessions.get(slot) === s) {
+        this.sessions.delete(slot);
+        this._state.clientGone(s.clientIndex);
+      }
       this.log.debug({ clientIndex: s.clientIndex }, 'client disconnected');
       this.emit('disconnect', clientOf(s));
     },
@@ -295,6 +295,16 @@ export class VppSimulator extends EventEmitter<{
     const msgId = this._table.idOf.get(name);
     if (msgId === undefined) throw new Error(`${name} is not in this simulator's message table`);
     return this.opts.codec.message(name).encodeFrame(value, { msgId, context, clientIndex });
+  }
+
+  /** One message from a client, then the events it caused; a failure is logged, never thrown at the socket. */
+  private process(session: Session, payload: Buffer): void {
+    try {
+      this.handle(session, payload);
+      this.deliverEvents();
+    } catch (e) {
+      this.log.error({ clientIndex: session.clientIndex, err: (e as Error).message }, 'message not handled');
+    }
   }
 
   private handle(session: Session, payload: Buffer): void {
