@@ -102,11 +102,13 @@ describe('VppClient with the simulator', () => {
     assert.deepEqual(await replied, sim.clients[0]);
   });
 
-  it('says goodbye with sockclnt_delete when it closes', async () => {
+  it('unsubscribes and says goodbye with sockclnt_delete when it closes', async () => {
     const sim = await simulator();
     const client = await connect(sim);
+    await client.subscribe('want_interface_events', {}, { event() {} });
     await client.close();
     assert.equal(client.state, 'closed');
+    assert.equal(sim.received('want_interface_events'), 2, 'subscribed, then unsubscribed');
     assert.equal(sim.received('sockclnt_delete'), 1);
     await until(sim, ['disconnect'], () => sim.clients.length === 0);
   });
