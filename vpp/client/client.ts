@@ -171,6 +171,8 @@ export class VppClient extends EventEmitter<{
     this.conn = undefined;
     this.setState({ state: 'closed' });
     this.firstConnect?.reject(new VppClientError('CLOSED', 'the client was closed'));
+    // a dump nobody reads any more must not hold back the replies to the goodbyes
+    conn?.resumeAll();
     for (const g of this.groups.values()) await this.disable(g, conn).catch(() => {});
     this.groups.clear();
     this.byEvent.clear();

@@ -5,6 +5,7 @@ import { clientPool, eventually, simulatorPool } from '../../test/support/sim-ha
 import type { Value } from '../codec/types.ts';
 import { VppClientError } from './errors.ts';
 import { StreamQueue } from './queue.ts';
+import { unixSocketDialer, type Transport } from './transport.ts';
 
 const { fresh } = simulatorPool();
 const connect = clientPool();
@@ -94,5 +95,44 @@ describe('dumps', () => {
       'loop2999',
     ]);
     await eventually(() => client.inFlight === 0, 'the abandoned dump to end');
+  });
+
+  it('closing while a reader holds a dump paused still reads the unsubscribe and goodbye replies', async () => {
+    const sim = await simulator(10_000);
+    const seen: string[] = [];
+    // the real socket, with a record of the messages the client sends and reads
+    const dialer = async (): Promise<Transport> => {
+      const t = await unixSocketDialer(sim.socketPath, 5000)();
+      const send = t.send.bind(t);
+      t.send = (frame) => {
+        seen.push(`sent ${sim.table.nameOf[frame.readUInt16BE(16)]}`);
+        send(frame);
+      };
+      let deliver: (p: Buffer) => void = () => {};
+      Object.defineProperty(t, 'onPayload', {
+        get: () => (p: Buffer) => {
+          seen.push(`read ${sim.table.nameOf[p.readUInt16BE(0)]}`);
+          deliver(p);
+        },
+        set: (f: (p: Buffer) => void) => (deliver = f),
+      });
+      return t;
+    };
+    const client = await connect(sim, { dialer });
+    await client.subscribe('want_interface_events', {}, { event() {} });
+    const dump = client.dump('sw_interface_dump', {});
+    await dump.next();
+    await eventually(() => (dump as StreamQueue<Value>).length >= 1024, 'the reader to fall behind');
+    seen.length = 0;
+    await client.close();
+    const order = seen.filter((s) => !s.endsWith('sw_interface_details'));
+    assert.deepEqual(order, [
+      'sent want_interface_events',
+      'read control_ping_reply',
+      'read want_interface_events_reply',
+      'sent sockclnt_delete',
+      'read sockclnt_delete_reply',
+    ]);
+    assert.equal(sim.state.interfaceEventClients.size, 0);
   });
 });
