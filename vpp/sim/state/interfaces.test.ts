@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NONE, RV } from '../retval.ts';
+import { DEFAULT_SYSTEM, SimState } from './index.ts';
 import { IF_EVENT, InterfaceTable, type InterfaceObserver } from './interfaces.ts';
 
 function table(): { t: InterfaceTable; events: [number, number][]; admin: [number, boolean][]; deleted: number[] } {
@@ -131,5 +132,11 @@ describe('interfaces', () => {
     assert.equal(t.setMtu(9, [1500]), RV.INVALID_SW_IF_INDEX);
     assert.equal(t.setTag(sw, 'uplink'), RV.OK);
     assert.equal(t.get(sw)!.tag, 'uplink');
+  });
+
+  it('fit at most 16,384 loopbacks, as VPP does', () => {
+    const system = { ...DEFAULT_SYSTEM, vpePid: 1, startedAt: 0 };
+    assert.equal(new SimState(system, 16384).interfaces.size, 16385);
+    assert.throws(() => new SimState(system, 16385), /16385 loopbacks do not fit/);
   });
 });
