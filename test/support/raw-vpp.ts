@@ -14,6 +14,8 @@ export class RawVpp {
   private readonly payloads: Buffer[] = [];
   private waiter: { resolve: (p: Buffer) => void; reject: (e: Error) => void } | undefined;
   private ended = false;
+  /** frames that could not be read: every later read fails with this */
+  private broken: Error | undefined;
   /** resolves when the other side closes */
   readonly closed: Promise<void>;
   /** runtime ids from sockclnt_create_reply */
@@ -26,7 +28,16 @@ export class RawVpp {
     private readonly codec: Codec,
   ) {
     socket.on('data', (chunk: Buffer) => {
-      for (const p of this.reader.push(chunk)) {
+      let payloads: Buffer[];
+      try {
+        payloads = this.reader.push(chunk);
+      } catch (e) {
+        this.broken = e as Error;
+        this.waiter?.reject(this.broken);
+        this.waiter = undefined;
+        return;
+      }
+      for (const p of payloads) {
         if (this.waiter) {
           const w = this.waiter;
           this.waiter = undefined;
@@ -75,17 +86,27 @@ export class RawVpp {
     this.socket.write(bytes);
   }
 
-  /** Encode a request with this client's ids and index. */
-  send(name: string, value: Value | undefined, context: number, clientIndex = this.clientIndex): void {
+  /** A request's payload, with this client's ids and index. */
+  encode(name: string, value: Value | undefined, context: number, clientIndex = this.clientIndex): Buffer {
     const msgId = this.ids.get(name);
     if (msgId === undefined) throw new Error(`${name} is not in the table`);
-    this.sendPayload(this.codec.message(name).encode(value, { msgId, context, clientIndex }));
+    return this.codec.message(name).encode(value, { msgId, context, clientIndex });
+  }
+
+  send(name: string, value: Value | undefined, context: number, clientIndex = this.clientIndex): void {
+    this.sendPayload(this.encode(name, value, context, clientIndex));
+  }
+
+  /** Payloads received and not read yet. */
+  get buffered(): number {
+    return this.payloads.length;
   }
 
   /** The next payload. */
   next(): Promise<Buffer> {
     const p = this.payloads.shift();
     if (p) return Promise.resolve(p);
+    if (this.broken) return Promise.reject(this.broken);
     if (this.ended) return Promise.reject(new Error('the socket closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no message within the deadline')), READ_DEADLINE_MS);

@@ -5,13 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, afterEach } from 'node:test';
 import { loadErrorTable, type VppErrorTable } from '../../vpp/api/errors.ts';
 import { loadProtoDir } from '../../vpp/api/load-proto.ts';
 import type { ApiModel } from '../../vpp/api/model.ts';
+import { VppClient, type VppClientOptions } from '../../vpp/client/index.ts';
 import { createCodec, type Codec } from '../../vpp/codec/index.ts';
 import { VppSimulator, type VppSimulatorOptions } from '../../vpp/sim/simulator.ts';
 import { PROTO_DIR } from './paths.ts';
+import { RawVpp } from './raw-vpp.ts';
 
 export interface Api {
   model: ApiModel;
@@ -48,6 +50,32 @@ export async function startSimulator(opts: Partial<VppSimulatorOptions> = {}): P
   return sim;
 }
 
+/**
+ * Simulators for the tests of one file, each stopped after its test:
+ * `fresh()` starts one with a registered raw client, `track()` adopts one.
+ */
+export function simulatorPool(): {
+  fresh(opts?: Partial<VppSimulatorOptions>): Promise<{ sim: VppSimulator; vpp: RawVpp }>;
+  track(sim: VppSimulator): VppSimulator;
+} {
+  let sims: VppSimulator[] = [];
+  afterEach(async () => {
+    await Promise.all(sims.map((s) => s.stop()));
+    sims = [];
+  });
+  const track = (sim: VppSimulator): VppSimulator => {
+    sims.push(sim);
+    return sim;
+  };
+  return {
+    track,
+    async fresh(opts = {}) {
+      const sim = track(await startSimulator(opts));
+      return { sim, vpp: await RawVpp.register(sim.socketPath, loadApi().codec) };
+    },
+  };
+}
+
 /** Resolves when `check` is true, testing after each of the emitter's events (and now). */
 export function until(
   emitter: { on(e: string, f: () => void): unknown; off(e: string, f: () => void): unknown },
@@ -63,4 +91,28 @@ export function until(
     for (const e of events) emitter.on(e, test);
     test();
   });
+}
+
+/** Resolves once `check` is true, looking every few ms; rejects after a deadline that only bounds a hang. */
+export async function eventually(check: () => boolean, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} never came true`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** VppClients for the tests of one file, each closed after its test. */
+export function clientPool(): (sim: VppSimulator, opts?: Partial<VppClientOptions>) => Promise<VppClient> {
+  let clients: VppClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    clients = [];
+  });
+  return async (sim, opts = {}) => {
+    const client = new VppClient({ ...loadApi(), socketPath: sim.socketPath, reconnect: false, ...opts });
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
 }

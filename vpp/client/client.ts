@@ -169,12 +169,15 @@ export class VppClient extends EventEmitter<{
     if (this.isClosed) return;
     clearTimeout(this.retryTimer);
     const conn = this.conn;
+    // detached first: calls on the client now fail, but the unsubscribes below may still use it
+    this.conn = undefined;
     this.setState({ state: 'closed' });
     this.firstConnect?.reject(new VppClientError('CLOSED', 'the client was closed'));
+    // a dump nobody reads any more must not hold back the replies to the goodbyes
+    conn?.resumeAll();
     for (const g of this.groups.values()) await this.disable(g, conn).catch(() => {});
     this.groups.clear();
     this.byEvent.clear();
-    this.conn = undefined;
     await conn?.close(1000);
   }
 

@@ -132,6 +132,16 @@ export class Connection implements Flow {
     if (this.pausers > 0 && --this.pausers === 0) this.transport.resume();
   }
 
+  /**
+   * Read on whatever streams hold the socket for: a closing connection must
+   * see the replies to its last requests, which queue behind their details.
+   */
+  resumeAll(): void {
+    if (this.pausers === 0) return;
+    this.pausers = 0;
+    this.transport.resume();
+  }
+
   private receive(payload: Buffer): void {
     const id = payload.readUInt16BE(0);
     const codec = this.byId.get(id);
@@ -165,6 +175,7 @@ export class Connection implements Flow {
   /** Say goodbye (sockclnt_delete) and close, waiting at most timeoutMs for VPP's answer. */
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
+    this.resumeAll();
     if (this.table?.idOf.has('sockclnt_delete')) {
       await new Promise<void>((resolve) => {
         const context = this.allocContext();

@@ -17,7 +17,8 @@
  */
 import { createServer, type Server } from 'node:net';
 import { createInterface } from 'node:readline';
-import type { MalformedKind, SimLog, VppSimulator } from './simulator.ts';
+import type { SimLog } from './log.ts';
+import type { MalformedKind, VppSimulator } from './simulator.ts';
 import { closeUnix, listenUnix } from '../../lib/unix-socket.ts';
 
 type Command = Record<string, unknown>;

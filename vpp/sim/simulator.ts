@@ -8,22 +8,21 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { pino, type Logger } from 'pino';
-import type { VppErrorTable } from '../api/errors.ts';
-import { rpcShape } from '../api/mapping.ts';
-import type { ApiModel } from '../api/model.ts';
-import { frame, FRAME_HEADER_SIZE } from '../codec/framing.ts';
-import type { Codec, Decoded, Value } from '../codec/types.ts';
-import { Faults } from './faults.ts';
-import { DUMP_HANDLERS, UNARY_HANDLERS, type HandlerContext } from './handlers/index.ts';
-import { u32 } from './handlers/types.ts';
-import { buildMessageTable, type SimMessageTable } from './ids.ts';
-import { RV } from './retval.ts';
-import { Session, type SessionHooks } from './session.ts';
+import { pino } from 'pino';
 import { closeUnix, listenUnix } from '../../lib/unix-socket.ts';
+import type { VppErrorTable } from '../api/errors.ts';
+import type { ApiModel } from '../api/model.ts';
+import type { Codec } from '../codec/types.ts';
+import { Faults } from './faults.ts';
+import type { SimLog } from './log.ts';
+import { buildMessageTable, type SimMessageTable } from './ids.ts';
+import { VppProtocol, type MalformedKind, type World } from './protocol.ts';
+import { Session, type SessionHooks } from './session.ts';
 import { DEFAULT_SYSTEM, SimState, type SystemInfo } from './state/index.ts';
 
-export type SimLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+export type { MalformedKind } from './protocol.ts';
+
+export type { SimLog } from './log.ts';
 
 export interface VppSimulatorOptions {
   model: ApiModel;
@@ -43,8 +42,6 @@ export interface VppSimulatorOptions {
   system?: Partial<Omit<SystemInfo, 'vpePid' | 'startedAt'>>;
 }
 
-export type MalformedKind = 'truncated' | 'unknown-id' | 'bad-length';
-
 export interface SimClient {
   clientIndex: number;
   name: string;
@@ -56,7 +53,8 @@ const SOCKET_CLIENT_BIT = 0x80000000;
 export class VppSimulator extends EventEmitter<{
   connection: [SimClient];
   disconnect: [SimClient];
-  request: [string, number];
+  /** every message a client sends: its name and the client index */
+  message: [string, number];
   'keepalive-reply': [SimClient];
 }> {
   readonly faults = new Faults();
@@ -66,11 +64,10 @@ export class VppSimulator extends EventEmitter<{
   private readonly log: SimLog;
   private server: Server | undefined;
   private readonly sessions = new Map<number, Session>();
-  private _state!: SimState;
-  private _table!: SimMessageTable;
+  private world!: World;
   private _generation = 0;
   private pid: number;
-  private readonly noted = new Set<string>();
+  private readonly protocol: VppProtocol;
 
   constructor(opts: VppSimulatorOptions) {
     super();
@@ -78,6 +75,22 @@ export class VppSimulator extends EventEmitter<{
     this.log = opts.log ?? pino({ level: 'silent' });
     this.pid = opts.vpePid ?? process.pid;
     this.reset();
+    this.protocol = new VppProtocol({
+      ...opts,
+      log: this.log,
+      faults: this.faults,
+      world: () => this.world,
+      client: (clientIndex) =>
+        (clientIndex & SOCKET_CLIENT_BIT) !== 0 ? this.sessions.get(clientIndex & ~SOCKET_CLIENT_BIT) : undefined,
+      received: (name, session) => {
+        this.stats.received.set(name, (this.stats.received.get(name) ?? 0) + 1);
+        this.emit('message', name, session.clientIndex);
+      },
+      keepaliveReplied: (session) => {
+        session.keepaliveReplies++;
+        this.emit('keepalive-reply', clientOf(session));
+      },
+    });
   }
 
   get socketPath(): string {
@@ -94,11 +107,11 @@ export class VppSimulator extends EventEmitter<{
   }
 
   get state(): SimState {
-    return this._state;
+    return this.world.state;
   }
 
   get table(): SimMessageTable {
-    return this._table;
+    return this.world.table;
   }
 
   get listening(): boolean {
@@ -107,7 +120,7 @@ export class VppSimulator extends EventEmitter<{
 
   /** The runtime id of a message in the current table. */
   messageId(name: string): number | undefined {
-    return this._table.idOf.get(name);
+    return this.world.table.idOf.get(name);
   }
 
   get clients(): SimClient[] {
@@ -169,9 +182,8 @@ export class VppSimulator extends EventEmitter<{
     if (on) return;
     for (const s of [...this.sessions.values()]) {
       const held = s.held.splice(0);
-      for (const p of held) if (!s.closed) this.handle(s, p);
+      for (const p of held) if (!s.closed) this.protocol.process(s, p);
     }
-    this.deliverEvents();
   }
 
   /** Drop every connection now, as a crashing VPP would. Returns how many. */
@@ -193,7 +205,7 @@ export class VppSimulator extends EventEmitter<{
    * the table, with garbage), `bad-length` (a header declaring 1 byte).
    */
   malformed(kind: MalformedKind = 'truncated'): number {
-    const bytes = this.malformedFrame(kind);
+    const bytes = this.protocol.malformedFrame(kind);
     const named = [...this.sessions.values()].filter((s) => s.named);
     for (const s of named) s.writeRaw(bytes);
     return named.length;
@@ -202,7 +214,7 @@ export class VppSimulator extends EventEmitter<{
   /** Send memclnt_keepalive to every connected client (VPP itself sends none to socket clients). */
   sendKeepalive(): number {
     const named = [...this.sessions.values()].filter((s) => s.named);
-    for (const s of named) s.send(this.encode('memclnt_keepalive', {}, 0, s.clientIndex));
+    for (const s of named) s.send(this.protocol.encode('memclnt_keepalive', {}, 0, s.clientIndex));
     return named.length;
   }
 
@@ -213,16 +225,18 @@ export class VppSimulator extends EventEmitter<{
 
   /** A JSON-friendly picture of the simulator, for tests and the control socket. */
   describe(): Record<string, unknown> {
-    const st = this._state;
+    const st = this.world.state;
     return {
       socket: this.opts.socketPath,
       listening: this.listening,
       vpePid: this.pid,
       generation: this._generation,
-      messages: this._table.entries.length,
-      clients: this.clients.map((c) => ({
-        ...c,
-        interfaceEvents: st.interfaceEventClients.has(c.clientIndex),
+      messages: this.world.table.entries.length,
+      clients: [...this.sessions.values()].map((s) => ({
+        ...clientOf(s),
+        interfaceEvents: st.interfaceEventClients.has(s.clientIndex),
+        held: s.held.length,
+        keepaliveReplies: s.keepaliveReplies,
       })),
       interfaceEventSubscribers: [...st.interfaceEventClients].map(([clientIndex, pid]) => ({ clientIndex, pid })),
       interfaces: [...st.interfaces.all()].slice(0, 100).map((i) => ({
@@ -241,19 +255,20 @@ export class VppSimulator extends EventEmitter<{
     };
   }
 
-  // ---- protocol -----------------------------------------------------------
+  // ---- connections --------------------------------------------------------
 
+  /** A new VPP: fresh state, the message table of this generation. */
   private reset(): void {
     const o = this.opts;
-    this._state = new SimState(
-      { ...DEFAULT_SYSTEM, ...o.system, vpePid: this.pid, startedAt: Date.now() },
-      o.interfaces,
-    );
-    this._table = buildMessageTable(o.model, {
-      seed: (o.idSeed ?? 0) + this._generation,
-      omit: o.messageTable?.omit,
-      crc: o.messageTable?.crc,
-    });
+    this.world = {
+      vpePid: this.pid,
+      state: new SimState({ ...DEFAULT_SYSTEM, ...o.system, vpePid: this.pid, startedAt: Date.now() }, o.interfaces),
+      table: buildMessageTable(o.model, {
+        seed: (o.idSeed ?? 0) + this._generation,
+        omit: o.messageTable?.omit,
+        crc: o.messageTable?.crc,
+      }),
+    };
   }
 
   private accept(socket: Socket): void {
@@ -269,15 +284,16 @@ export class VppSimulator extends EventEmitter<{
   private readonly hooks: SessionHooks = {
     received: (s, p) => {
       if (this.faults.stalled || s.held.length > 0) s.held.push(p);
-      else {
-        this.handle(s, p);
-        this.deliverEvents();
-      }
+      else this.protocol.process(s, p);
     },
     badFrames: (s, err) => this.log.warn({ clientIndex: s.clientIndex, err: err.message }, 'unreadable frames'),
     closed: (s) => {
-      this.sessions.delete(s.clientIndex & ~SOCKET_CLIENT_BIT);
-      this._state.clientGone(s.clientIndex);
+      const slot = s.clientIndex & ~SOCKET_CLIENT_BIT;
+      // a connection of the VPP before a restart may close after its slot was given again
+      if (this.sessions.get(slot) === s) {
+        this.sessions.delete(slot);
+        this.world.state.clientGone(s.clientIndex);
+      }
       this.log.debug({ clientIndex: s.clientIndex }, 'client disconnected');
       this.emit('disconnect', clientOf(s));
     },
@@ -288,155 +304,6 @@ export class VppSimulator extends EventEmitter<{
     streamFailed: (s, err) => this.log.error({ clientIndex: s.clientIndex, err: err.message }, 'a dump failed'),
     backpressure: () => this.stats.backpressure++,
   };
-
-  private encode(name: string, value: Value, context: number, clientIndex?: number): Buffer {
-    const msgId = this._table.idOf.get(name);
-    if (msgId === undefined) throw new Error(`${name} is not in this simulator's message table`);
-    return this.opts.codec.message(name).encodeFrame(value, { msgId, context, clientIndex });
-  }
-
-  private handle(session: Session, payload: Buffer): void {
-    if (payload.length < 2) return;
-    const name = this._table.nameOf[payload.readUInt16BE(0)];
-    if (name === undefined) {
-      this.note(`id ${payload.readUInt16BE(0)}`, 'a message id the table does not have: ignored');
-      return;
-    }
-    this.stats.received.set(name, (this.stats.received.get(name) ?? 0) + 1);
-    let msg: Decoded;
-    try {
-      msg = this.opts.codec.message(name).decode(payload);
-    } catch (e) {
-      this.log.warn({ message: name, err: (e as Error).message }, 'undecodable message ignored');
-      return;
-    }
-    if (name === 'sockclnt_create') return this.handshake(session, msg);
-    if (name === 'memclnt_keepalive_reply') {
-      session.keepaliveReplies++;
-      this.emit('keepalive-reply', clientOf(session));
-      return;
-    }
-    if (msg.clientIndex === undefined) {
-      this.note(name, 'not a request: ignored');
-      return;
-    }
-    // VPP answers only requests that carry the client's own index
-    if (!session.named || msg.clientIndex !== session.clientIndex) {
-      this.log.debug({ message: name, clientIndex: msg.clientIndex }, 'wrong client index: dropped');
-      return;
-    }
-    const context = msg.context ?? 0;
-    const delay = this.faults.delayFor(name);
-    if (name === 'control_ping') {
-      const retval = session.failedDumps.delete(context) ? RV.UNIMPLEMENTED : RV.OK;
-      session.send(this.encode('control_ping_reply', { retval, vpe_pid: this.pid }, context), delay);
-    } else if (name === 'sockclnt_delete') this.goodbye(session, msg.value, context, delay);
-    else if (name !== 'memclnt_keepalive') this.request(session, name, msg.value, context, delay);
-    this.emit('request', name, session.clientIndex);
-  }
-
-  private handshake(session: Session, msg: Decoded): void {
-    session.named = true;
-    session.clientName = String(msg.value.name ?? '');
-    const reply = { response: 0, index: session.clientIndex, message_table: this._table.entries };
-    session.send(
-      this.encode('sockclnt_create_reply', reply, msg.context ?? 0),
-      this.faults.delayFor('sockclnt_create'),
-    );
-    this.log.debug({ clientIndex: session.clientIndex, name: session.clientName }, 'client registered');
-  }
-
-  /** sockclnt_delete: response 1 and the socket closes; an unknown index gets -1. */
-  private goodbye(session: Session, value: Value, context: number, delay: number): void {
-    const known =
-      this.sessions.has(u32(value.index) & ~SOCKET_CLIENT_BIT) && (u32(value.index) & SOCKET_CLIENT_BIT) !== 0;
-    session.send(this.encode('sockclnt_delete_reply', { response: known ? 1 : -1 }, context), delay);
-    if (known) session.endAfterQueued(delay);
-  }
-
-  private request(session: Session, name: string, value: Value, context: number, delay: number): void {
-    const svc = this.opts.model.services.get(name);
-    if (!svc || svc.reply === null) {
-      this.note(name, 'a message VPP sends no reply to: ignored');
-      return;
-    }
-    const ctx: HandlerContext = { state: this._state, clientIndex: session.clientIndex };
-    const kind = rpcShape(svc).kind;
-    if (kind === 'dump') {
-      const dump = DUMP_HANDLERS.get(name);
-      if (!dump) {
-        // the control_ping that follows carries the error
-        session.failedDumps.add(context);
-        this.unimplemented(name);
-        return;
-      }
-      const details = svc.reply;
-      session.sendAll(this.frames(details, dump(value, ctx), context), delay);
-      return;
-    }
-    const handler = kind === 'cursor' ? undefined : UNARY_HANDLERS.get(name);
-    let reply: Value;
-    if (handler) {
-      try {
-        reply = handler(value, ctx);
-      } catch (e) {
-        this.log.error({ message: name, err: (e as Error).message }, 'request failed');
-        reply = { retval: RV.UNSPECIFIED };
-      }
-    } else {
-      if (!this.opts.model.messages.get(svc.reply)!.fields.some((f) => f.name === 'retval')) {
-        this.note(name, `unimplemented, and ${svc.reply} has no retval to say so: no answer`);
-        return;
-      }
-      this.unimplemented(name);
-      reply = { retval: RV.UNIMPLEMENTED };
-    }
-    session.send(this.encode(svc.reply, reply, context), delay);
-  }
-
-  private *frames(name: string, values: Iterable<Value>, context: number): Iterator<Buffer> {
-    const msgId = this._table.idOf.get(name);
-    if (msgId === undefined) return;
-    const codec = this.opts.codec.message(name);
-    for (const v of values) yield codec.encodeFrame(v, { msgId, context });
-  }
-
-  /** sw_interface_event to every subscriber, after the reply that caused it. */
-  private deliverEvents(): void {
-    const events = this._state.takeInterfaceEvents();
-    if (events.length === 0) return;
-    for (const [clientIndex, pid] of this._state.interfaceEventClients) {
-      const s = this.sessions.get(clientIndex & ~SOCKET_CLIENT_BIT);
-      if (!s) continue;
-      for (const e of events) s.send(this.encode('sw_interface_event', { pid, ...e }, 0, clientIndex));
-    }
-  }
-
-  private unimplemented(name: string): void {
-    this.note(
-      name,
-      `not simulated: answered with retval ${RV.UNIMPLEMENTED} (${this.opts.errors.describe(RV.UNIMPLEMENTED).symbol})`,
-    );
-  }
-
-  /** Log something about a message once per message name. */
-  private note(key: string, what: string): void {
-    if (this.noted.has(key)) return;
-    this.noted.add(key);
-    this.log.info({ message: key }, what);
-  }
-
-  private malformedFrame(kind: MalformedKind): Buffer {
-    if (kind === 'bad-length') {
-      const b = Buffer.alloc(FRAME_HEADER_SIZE + 1);
-      b.writeUInt32BE(1, 8);
-      return b;
-    }
-    const payload = Buffer.alloc(kind === 'truncated' ? 6 : 18, 0xa5);
-    const id = kind === 'truncated' ? this._table.idOf.get('control_ping_reply')! : this._table.nameOf.length;
-    payload.writeUInt16BE(id & 0xffff, 0);
-    return frame(payload);
-  }
 }
 
 function clientOf(s: Session): SimClient {

@@ -45,7 +45,9 @@ export class SimState {
       deleting: (sw) => this.ip.interfaceDeleted(sw),
     });
     this.ip = new IpState(this.interfaces);
-    for (let i = 0; i < loopbacks; i++) this.interfaces.createLoopback(undefined);
+    for (let i = 0; i < loopbacks; i++)
+      if (this.interfaces.createLoopback(undefined).retval !== 0)
+        throw new RangeError(`VPP has loopback instances 0 to 16383: ${loopbacks} loopbacks do not fit`);
     this.pending.clear();
   }
 

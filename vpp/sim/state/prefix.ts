@@ -23,14 +23,9 @@ export function parsePrefix(text: string): IpPrefix {
   return { isIp6, addr: Buffer.from(buf.subarray(1, isIp6 ? 17 : 5)), len: buf[17]! };
 }
 
-/** A single address as a host prefix. */
-export function parseAddress(text: string): IpPrefix {
-  return parsePrefix(`${text}/${text.includes(':') ? 128 : 32}`);
-}
-
 export const maxLength = (p: { isIp6: boolean }): number => (p.isIp6 ? 128 : 32);
 
-export function formatAddress(isIp6: boolean, addr: Uint8Array): string {
+function formatAddress(isIp6: boolean, addr: Uint8Array): string {
   return isIp6 ? formatIp6(addr, 0) : formatIp4(addr, 0);
 }
 
@@ -52,8 +47,6 @@ export function withHostBits(p: IpPrefix, set: 0 | 1, len = p.len): IpPrefix {
   }
   return { isIp6: p.isIp6, addr, len };
 }
-
-export const network = (p: IpPrefix): IpPrefix => withHostBits(p, 0);
 
 /** The host route of the address of `p` (/32 or /128). */
 export const hostRoute = (p: IpPrefix): IpPrefix => ({ isIp6: p.isIp6, addr: p.addr, len: maxLength(p) });
