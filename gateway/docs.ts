@@ -81,6 +81,14 @@ pre { padding: 0.8rem; overflow-x: auto; }
 `;
 }
 
+/** The document as this gateway serves it: its routes are on this very origin, whatever port or host it has. */
+function servedDocument(file: Buffer | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  const doc = JSON.parse(file.toString('utf8')) as { servers?: unknown };
+  doc.servers = [{ url: '/', description: 'this gateway' }];
+  return Buffer.from(JSON.stringify(doc));
+}
+
 export function registerDocs(app: FastifyInstance, openapiDir: string, log: Logger, routes = 0): void {
   const read = (file: string): Buffer | undefined => {
     const path = join(openapiDir, file);
@@ -88,7 +96,7 @@ export function registerDocs(app: FastifyInstance, openapiDir: string, log: Logg
     log.warn({ path }, 'generated document missing: run `make generate`');
     return undefined;
   };
-  const openapi = read(OPENAPI_FILE);
+  const openapi = servedDocument(read(OPENAPI_FILE));
   const postman = read(POSTMAN_FILE);
   const missing = (file: string) => ({
     code: 5,

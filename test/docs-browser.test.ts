@@ -37,8 +37,12 @@ it('runs ShowVersion from the Swagger UI page and shows the 200 reply', async ()
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`${stack.rest}/docs`, { waitUntil: 'domcontentloaded' });
+  // 1029 operations: the page opens with every module folded; open Vpe
+  const tag = page.locator('#operations-tag-Vpe');
+  await tag.waitFor({ timeout: 60_000 });
+  await tag.click();
   const op = page.locator('#operations-Vpe-Vpe_ShowVersion');
-  await op.waitFor({ state: 'attached', timeout: 60_000 });
+  await op.waitFor({ timeout: 30_000 });
   await op.scrollIntoViewIfNeeded();
   await op.locator('.opblock-summary').click();
   await op.getByRole('button', { name: 'Try it out' }).click();

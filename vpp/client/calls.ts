@@ -101,6 +101,10 @@ export function unary(
     conn.claim(context, {
       deliver(name, msg) {
         if (name === reply) finish(retvalError(ctx, request, msg.value), msg.value);
+        // VPP answers a request with its reply; the simulator refuses one whose reply has no
+        // i32 retval with a control_ping_reply carrying the retval instead
+        else if (name === 'control_ping_reply' && msg.value.retval !== 0)
+          finish(retvalError(ctx, request, msg.value) ?? new VppClientError('VPP_ERROR', `${request} failed`));
         else ctx.onEvent(name, msg);
       },
       fail: (e) => finish(e),
@@ -118,14 +122,15 @@ export function unary(
  * sends its request when iteration starts.
  */
 export function stream(
-  ctx: CallContext,
+  /** the connection to use, settled when iteration starts (the client may still be connecting) */
+  ready: () => Promise<CallContext>,
   request: string,
   item: string,
   end: { kind: 'ping' } | { kind: 'reply'; reply: string },
   value: Value | undefined,
   opts: CallOptions,
-): AsyncIterableIterator<Value> {
-  const { conn } = ctx;
+): StreamQueue<Value> {
+  let ctx: CallContext | undefined;
   let context = 0;
   let finished = false;
   let guard: Guard | undefined;
@@ -133,12 +138,21 @@ export function stream(
     if (finished) return;
     finished = true;
     guard?.stop();
-    conn.release(context);
+    if (context !== 0) ctx!.conn.release(context);
     if (err) queue.fail(err);
     else queue.end();
   };
-  const queue = new StreamQueue<Value>(conn, {
-    start: () => start(),
+  // the socket to slow down is known once connected
+  const flow = { pause: () => ctx?.conn.pause(), resume: () => ctx?.conn.resume() };
+  const queue = new StreamQueue<Value>(flow, {
+    start: () =>
+      void ready().then(
+        (c) => {
+          ctx = c;
+          if (!finished) start(c);
+        },
+        (e: Error) => finish(e),
+      ),
     cancel: () => {
       // the consumer left early: drop what still comes for this context until its end
       guard?.stop();
@@ -147,6 +161,7 @@ export function stream(
         return;
       }
       finished = true;
+      const conn = ctx!.conn;
       conn.claim(context, {
         deliver: (name) => {
           if ((end.kind === 'ping' && name === 'control_ping_reply') || (end.kind === 'reply' && name === end.reply))
@@ -156,16 +171,17 @@ export function stream(
       });
     },
   });
-  function start(): void {
+  function start(c: CallContext): void {
+    const { conn } = c;
     if (opts.signal?.aborted) return finish(aborted(opts.signal));
     context = conn.allocContext();
-    guard = new Guard(opts.timeoutMs ?? ctx.timeoutMs, request, opts.signal, (e) => finish(e));
+    guard = new Guard(opts.timeoutMs ?? c.timeoutMs, request, opts.signal, (e) => finish(e));
     let current = value;
     conn.claim(context, {
       deliver(name, msg) {
         guard!.touch();
         if (name === item) queue.push(msg.value);
-        else if (end.kind === 'ping' && name === 'control_ping_reply') finish(retvalError(ctx, request, msg.value));
+        else if (end.kind === 'ping' && name === 'control_ping_reply') finish(retvalError(c, request, msg.value));
         else if (end.kind === 'reply' && name === end.reply) {
           if (msg.value.retval === EAGAIN) {
             current = { ...current, cursor: msg.value.cursor };
@@ -174,8 +190,8 @@ export function stream(
             } catch (e) {
               finish(e as Error);
             }
-          } else finish(retvalError(ctx, request, msg.value));
-        } else ctx.onEvent(name, msg);
+          } else finish(retvalError(c, request, msg.value));
+        } else c.onEvent(name, msg);
       },
       fail: (e) => finish(e),
     });

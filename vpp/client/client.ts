@@ -192,9 +192,7 @@ export class VppClient extends EventEmitter<{
     const { svc, shape } = this.service(name, ['dump', 'cursor']);
     const end = shape.kind === 'dump' ? ({ kind: 'ping' } as const) : ({ kind: 'reply', reply: svc.reply! } as const);
     // the request goes out when iteration starts, once the client is ready
-    return (async function* (client: VppClient): AsyncGenerator<Value> {
-      yield* stream(await client.ready(opts), name, shape.response!, end, value, opts);
-    })(this);
+    return stream(() => this.ready(opts), name, shape.response!, end, value, opts);
   }
 
   /**

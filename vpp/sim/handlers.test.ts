@@ -297,9 +297,25 @@ describe('simulated requests', () => {
     assert.deepEqual(events, { name: 'want_ip_neighbor_events_reply', value: { retval: RV.UNIMPLEMENTED } });
   });
 
-  it('send nothing for requests without a reply, replies without a retval, and keepalives from clients', async () => {
+  it('refuse requests whose reply cannot carry -9 with a control_ping_reply in their context', async () => {
     const { vpp } = await fresh();
-    vpp.send('abf_plugin_get_version', undefined, 1);
+    for (const [name, context] of [
+      ['abf_plugin_get_version', 1],
+      ['get_f64_endian_value', 2],
+    ] as const) {
+      vpp.send(name, undefined, context);
+      const answer = await vpp.nextMessage();
+      assert.deepEqual(
+        [answer.name, answer.msg.context, answer.msg.value.retval],
+        ['control_ping_reply', context, RV.UNIMPLEMENTED],
+        name,
+      );
+    }
+  });
+
+  it('send nothing for requests without a reply, and keepalives from clients', async () => {
+    const { vpp } = await fresh();
+    vpp.send('rx_thread_exit', undefined, 1);
     vpp.send('memclnt_keepalive', undefined, 2);
     vpp.send('control_ping', undefined, 3);
     const next = await vpp.nextMessage();

@@ -164,11 +164,15 @@ export class VppProtocol {
         reply = { retval: RV.UNSPECIFIED };
       }
     } else {
-      if (!model.messages.get(svc.reply)!.fields.some((f) => f.name === 'retval')) {
-        this.note(name, `unimplemented, and ${svc.reply} has no retval to say so: no answer`);
+      this.unimplemented(name);
+      if (!model.messages.get(svc.reply)!.fields.some((f) => f.name === 'retval' && f.type === 'i32')) {
+        // the reply cannot carry -9: say it in a control_ping_reply with the request's context
+        session.send(
+          this.encode('control_ping_reply', { retval: RV.UNIMPLEMENTED, vpe_pid: this.host.world().vpePid }, context),
+          delay,
+        );
         return;
       }
-      this.unimplemented(name);
       reply = { retval: RV.UNIMPLEMENTED };
     }
     session.send(this.encode(svc.reply, reply, context), delay);
