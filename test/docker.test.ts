@@ -1,0 +1,73 @@
+/**
+ * The Docker files: compose validates (with `docker compose` or Debian's
+ * docker-compose) in both profiles, and each image target runs unprivileged
+ * with a health check. Building needs a Docker engine, which CI lacks.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT } from './support/paths.ts';
+
+const dockerDir = join(ROOT, 'docker');
+
+/** `docker compose` where the plugin exists, else Debian's docker-compose. */
+function compose(args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const plugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
+  const [cmd, pre] = plugin ? ['docker', ['compose']] : ['docker-compose', []];
+  return execFileSync(cmd, [...pre, '-f', 'compose.yaml', ...args], {
+    cwd: dockerDir,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+}
+
+describe('docker', () => {
+  it('compose.yaml validates, with VPP by default and with the simulator in profile sim', () => {
+    compose(['config', '-q']);
+    const withVpp = compose(['config']);
+    assert.match(withVpp, /ligato\/vpp-base:26\.06/);
+    const withSim = compose(['config'], { COMPOSE_PROFILES: 'sim' });
+    assert.match(withSim, /target: sim/);
+    for (const text of [withVpp, withSim]) {
+      assert.match(text, /vpp-run:\/run\/vpp/);
+      assert.match(text, /target: server/);
+      assert.match(text, /target: gateway/);
+      assert.match(text, /VPP_RPC_GRPC_TARGET: server:9111/);
+    }
+  });
+
+  it('every image target runs as the unprivileged user and has a health check', () => {
+    const dockerfile = readFileSync(join(dockerDir, 'Dockerfile'), 'utf8');
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const base = stages.find((s) => / AS base$/m.test(s.split('\n')[0]!));
+    assert.match(base!, /^USER node$/m);
+    for (const target of ['server', 'gateway', 'sim']) {
+      const stage = stages.find((s) => s.split('\n')[0] === `base AS ${target}`);
+      assert.ok(stage, `stage ${target}`);
+      assert.match(stage, /^HEALTHCHECK /m, target);
+      assert.match(stage, /^CMD \["node", "--import", "tsx", /m, target);
+    }
+  });
+
+  it('the server image health check answers for a running server', async () => {
+    const { startStack } = await import('./support/stack.ts');
+    const stack = await startStack({ gateway: false });
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'server/healthcheck.ts')], {
+        env: { ...process.env, VPP_RPC_GRPC_LISTEN: `127.0.0.1:${stack.grpcPort}` },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+    } finally {
+      await stack.stop();
+    }
+    const down = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'server/healthcheck.ts')], {
+      env: { ...process.env, VPP_RPC_GRPC_LISTEN: '127.0.0.1:1' },
+      timeout: 20_000,
+    });
+    assert.equal(down.status, 1);
+  });
+});
