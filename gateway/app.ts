@@ -4,15 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
-import { Metadata, status, type Client } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { announcer, type Logger } from '../lib/log.ts';
 import { boundPortOf, formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { registerDocs } from './docs.ts';
-import { badRequest, fromServiceError, gatewayError, GatewayError } from './errors.ts';
-import { grpcClient, passBytes } from './grpc-channel.ts';
+import { badRequest, fromCallError, gatewayError, GatewayError } from './errors.ts';
+import { grpcClient } from './grpc-channel.ts';
+import { GrpcCallError, type CallOptions } from './grpc-client.ts';
 import { checkReady } from './readiness.ts';
 import { GatewayMetrics, serveMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
@@ -55,11 +56,8 @@ function encodeRequest(route: Route, body: unknown): Buffer {
   }
 }
 
-function callMetadata(req: FastifyRequest): Metadata {
-  const md = new Metadata();
-  const auth = req.headers.authorization;
-  if (auth) md.set('authorization', auth);
-  return md;
+function callOptions(req: FastifyRequest, deadline: number | undefined): CallOptions {
+  return { deadline, authorization: req.headers.authorization };
 }
 
 function deadlineOf(req: FastifyRequest, fallbackMs: number | undefined): number | undefined {
@@ -80,7 +78,7 @@ function deadlineOf(req: FastifyRequest, fallbackMs: number | undefined): number
 export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const root = loadServiceRoot(cfg.protoDir);
   const routes = compileRoutes(root);
-  const client: Client = grpcClient(cfg);
+  const client = grpcClient(cfg);
   const metrics = new GatewayMetrics();
   const tls =
     cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined;
@@ -97,18 +95,12 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
 
   const unary = (route: Route) => async (req: FastifyRequest, reply: FastifyReply) => {
     const bytes = encodeRequest(route, req.body);
-    const deadline = deadlineOf(req, cfg.requestTimeoutMs);
-    const res = await new Promise<Buffer>((resolve, reject) =>
-      client.makeUnaryRequest(
-        route.grpcPath,
-        passBytes,
-        passBytes,
-        bytes,
-        callMetadata(req),
-        deadline ? { deadline } : {},
-        (err, v) => (err ? reject(fromServiceError(err)) : resolve(v!)),
-      ),
-    );
+    let res: Buffer;
+    try {
+      res = await client.unary(route.grpcPath, bytes, callOptions(req, deadlineOf(req, cfg.requestTimeoutMs)));
+    } catch (e) {
+      throw e instanceof GrpcCallError ? fromCallError(e) : e;
+    }
     return reply
       .code(200)
       .header('content-type', 'application/json; charset=utf-8')
@@ -126,14 +118,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     const bytes = encodeRequest(route, req.body);
     // an event stream lasts until the caller leaves or its own timeout passes
     const deadline = deadlineOf(req, route.events ? undefined : cfg.requestTimeoutMs * 6);
-    const call = client.makeServerStreamRequest(
-      route.grpcPath,
-      passBytes,
-      passBytes,
-      bytes,
-      callMetadata(req),
-      deadline ? { deadline } : {},
-    );
+    const call = client.call(route.grpcPath, bytes, callOptions(req, deadline));
     reply.hijack();
     const started = process.hrtime.bigint();
     const outcome = await pipeStream(route, call, reply.raw, mode, route.events, (err) => {

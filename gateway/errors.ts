@@ -1,5 +1,6 @@
 /** Every error the gateway answers, as `{code, message, details}` with the HTTP status of its gRPC code. */
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import type { GrpcCallError } from './grpc-client.ts';
 import { decodeStatus, type StatusDetail } from '../lib/grpc/status-details.ts';
 import { httpStatusOf } from './http-status.ts';
 
@@ -34,18 +35,14 @@ export function gatewayError(code: status, message: string, httpStatus?: number)
 }
 
 /** A failed gRPC call, with the details the server put in grpc-status-details-bin. */
-export function fromServiceError(err: ServiceError): GatewayError {
+export function fromCallError(err: GrpcCallError): GatewayError {
   let details: StatusDetail[] = [];
-  const raw = err.metadata?.get('grpc-status-details-bin')[0];
-  if (raw instanceof Buffer) {
+  if (err.statusDetails) {
     try {
-      details = decodeStatus(raw).details;
+      details = decodeStatus(err.statusDetails).details;
     } catch {
       // a server that is not vpp-rpc may send other bytes here: keep the plain status
     }
   }
-  const code = typeof err.code === 'number' ? err.code : status.UNKNOWN;
-  const message =
-    err.details || (code === status.UNAVAILABLE ? 'the gRPC server is unreachable' : (status[code] ?? 'error'));
-  return new GatewayError({ code, message, details });
+  return new GatewayError({ code: err.code, message: err.details || (status[err.code] ?? 'error'), details });
 }

@@ -1,6 +1,6 @@
 /** /readyz: the gRPC server answers its health check with SERVING (it is, while VPP is connected). */
-import { status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { passBytes } from './grpc-channel.ts';
+import { status } from '@grpc/grpc-js';
+import { GrpcCallError, type GrpcClient } from './grpc-client.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -10,30 +10,25 @@ export interface Readiness {
 
 const HEALTH_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 
-export function checkReady(client: Client, timeoutMs = 1000): Promise<Readiness> {
-  return new Promise((resolve) => {
+export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<Readiness> {
+  let res: Buffer;
+  try {
     // HealthCheckRequest{service: ""} is the empty message
-    client.makeUnaryRequest(
-      '/grpc.health.v1.Health/Check',
-      passBytes,
-      passBytes,
-      Buffer.alloc(0),
-      { deadline: Date.now() + timeoutMs },
-      (err: ServiceError | null, res?: Buffer) => {
-        if (err) {
-          const reason = err.code === status.UNAVAILABLE ? 'the gRPC server is unreachable' : err.details;
-          resolve({ ready: false, status: 'UNREACHABLE', reason });
-          return;
-        }
-        // HealthCheckResponse{status = 1}: field 1 varint
-        const code = res && res.length >= 2 && res[0] === 0x08 ? res[1]! : 0;
-        const name = HEALTH_STATUS[code] ?? 'UNKNOWN';
-        resolve(
-          code === 1
-            ? { ready: true, status: name }
-            : { ready: false, status: name, reason: 'the gRPC server is not connected to VPP' },
-        );
-      },
-    );
-  });
+    res = await client.unary('/grpc.health.v1.Health/Check', Buffer.alloc(0), { deadline: Date.now() + timeoutMs });
+  } catch (e) {
+    const err = e as GrpcCallError;
+    const unreachable =
+      !(err instanceof GrpcCallError) || err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED;
+    return {
+      ready: false,
+      status: 'UNREACHABLE',
+      reason: unreachable ? 'the gRPC server is unreachable' : err.details,
+    };
+  }
+  // HealthCheckResponse{status = 1}: field 1 varint
+  const code = res.length >= 2 && res[0] === 0x08 ? res[1]! : 0;
+  const name = HEALTH_STATUS[code] ?? 'UNKNOWN';
+  return code === 1
+    ? { ready: true, status: name }
+    : { ready: false, status: name, reason: 'the gRPC server is not connected to VPP' };
 }

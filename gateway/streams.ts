@@ -5,8 +5,9 @@
  * message, so a call that fails at once still gets its proper HTTP status.
  */
 import type { ServerResponse } from 'node:http';
-import { status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { fromServiceError, type GatewayError } from './errors.ts';
+import { status } from '@grpc/grpc-js';
+import { fromCallError, type GatewayError } from './errors.ts';
+import type { GrpcCall, GrpcCallError } from './grpc-client.ts';
 import type { Route } from './routes.ts';
 
 export type StreamMode = 'array' | 'ndjson' | 'sse';
@@ -37,7 +38,7 @@ export interface StreamOutcome {
 /** Pump `call` into `res`; resolves when the response is finished or abandoned. */
 export function pipeStream(
   route: Route,
-  call: ClientReadableStream<Buffer>,
+  call: GrpcCall,
   res: ServerResponse,
   mode: StreamMode,
   /** an event stream's own end: its deadline passing is a normal end */
@@ -85,7 +86,7 @@ export function pipeStream(
       res.end(mode === 'array' ? ']' : undefined);
       finish({ httpStatus: 200, count });
     });
-    call.on('error', (e: ServiceError) => {
+    call.on('error', (e: GrpcCallError) => {
       if (finished) return;
       if (e.code === status.CANCELLED && res.destroyed) return finish({ httpStatus: 499, count });
       if (endsByDeadline && e.code === status.DEADLINE_EXCEEDED) {
@@ -93,7 +94,7 @@ export function pipeStream(
         res.end(mode === 'array' ? ']' : undefined);
         return finish({ httpStatus: 200, count });
       }
-      const err = fromServiceError(e);
+      const err = fromCallError(e);
       if (!started) {
         sendError(err);
         return finish({ httpStatus: err.httpStatus, count, error: err });
