@@ -32,17 +32,18 @@ export interface HandlerOptions {
   maxQueuedEvents: number;
 }
 
-/** The caller's deadline as a timeout, and an AbortSignal that fires when the call is cancelled. */
-function limits(
-  call: { getDeadline(): Deadline; once(event: 'cancelled', listener: () => void): unknown },
-  defaultMs: number,
-): { timeoutMs: number; signal: AbortSignal } {
+/** The caller's deadline as a VPP request timeout (the server's default when there is none). */
+function timeoutOf(call: { getDeadline(): Deadline }, defaultMs: number): number {
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  const timeoutMs = Number.isFinite(at) ? Math.max(1, at - Date.now()) : defaultMs;
+  return Number.isFinite(at) ? Math.max(1, at - Date.now()) : defaultMs;
+}
+
+/** An AbortSignal that fires when the caller cancels: streams stop reading VPP at once. */
+function cancellation(call: { once(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
   const controller = new AbortController();
   call.once('cancelled', () => controller.abort('the caller cancelled'));
-  return { timeoutMs, signal: controller.signal };
+  return controller.signal;
 }
 
 export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Buffer, Value> {
@@ -63,8 +64,8 @@ export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Bu
       fail(e);
       return;
     }
-    const { timeoutMs, signal } = limits(call, opts.defaultTimeoutMs);
-    opts.client.request(name, value, { timeoutMs, signal }).then((reply) => {
+    // no cancellation signal: VPP acts on the request anyway, and grpc-js drops a late answer
+    opts.client.request(name, value, { timeoutMs: timeoutOf(call, opts.defaultTimeoutMs) }).then((reply) => {
       done();
       opts.observer.end(rpc, status.OK, startedAt);
       callback(null, reply);
@@ -85,8 +86,10 @@ export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreami
     let iterator: AsyncIterableIterator<Value> | undefined;
     try {
       const value = rpc.request.decode(call.request);
-      const { timeoutMs, signal } = limits(call, opts.defaultTimeoutMs);
-      iterator = opts.client.dump(name, value, { timeoutMs, signal });
+      iterator = opts.client.dump(name, value, {
+        timeoutMs: timeoutOf(call, opts.defaultTimeoutMs),
+        signal: cancellation(call),
+      });
       for await (const item of iterator) {
         if (call.cancelled) break;
         if (!call.write(item)) await waitDrain(call);
@@ -137,7 +140,7 @@ export function eventsHandler(rpc: Rpc, opts: HandlerOptions): handleServerStrea
       finish(e);
       return;
     }
-    const { timeoutMs } = limits(call, opts.defaultTimeoutMs);
+    const timeoutMs = timeoutOf(call, opts.defaultTimeoutMs);
     opts.client
       .subscribe(
         name,

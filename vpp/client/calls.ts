@@ -5,7 +5,7 @@
  */
 import type { VppErrorTable } from '../api/errors.ts';
 import type { Decoded, Value } from '../codec/types.ts';
-import type { Connection } from './connection.ts';
+import type { Connection, Pending } from './connection.ts';
 import { VppApiError, VppClientError } from './errors.ts';
 import { StreamQueue } from './queue.ts';
 
@@ -71,6 +71,64 @@ class Guard {
   }
 }
 
+/**
+ * A request waiting for its reply. A class rather than closures: this is the
+ * hot path, and per-call functions cost allocations (and tsx's name wrappers).
+ */
+class UnaryCall implements Pending {
+  resolve!: (v: Value) => void;
+  reject!: (e: Error) => void;
+  context = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly request: string,
+    private readonly reply: string,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  static expire(call: UnaryCall, ms: number): void {
+    call.finish(new VppClientError('TIMEOUT', `no answer from VPP to ${call.request} within ${ms} ms`));
+  }
+
+  start(timeoutMs: number): void {
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs))
+      this.timer = setTimeout(UnaryCall.expire, timeoutMs, this, timeoutMs);
+    this.signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** the abort signal fired */
+  handleEvent(): void {
+    this.finish(aborted(this.signal!));
+  }
+
+  deliver(name: string, msg: Decoded): void {
+    if (name === this.reply) this.finish(retvalError(this.ctx, this.request, msg.value), msg.value);
+    // VPP answers a request with its reply; the simulator refuses one whose reply has no
+    // i32 retval with a control_ping_reply carrying the retval instead
+    else if (name === 'control_ping_reply' && msg.value.retval !== 0)
+      this.finish(
+        retvalError(this.ctx, this.request, msg.value) ?? new VppClientError('VPP_ERROR', `${this.request} failed`),
+      );
+    else this.ctx.onEvent(name, msg);
+  }
+
+  fail(err: Error): void {
+    this.finish(err);
+  }
+
+  finish(err: Error | undefined, v?: Value): void {
+    if (this.context === 0) return;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this);
+    this.ctx.conn.release(this.context);
+    this.context = 0;
+    if (err) this.reject(err);
+    else this.resolve(v!);
+  }
+}
+
 /** Send a request and wait for its reply; null reply: resolve once sent. */
 export function unary(
   ctx: CallContext,
@@ -89,32 +147,20 @@ export function unary(
       return Promise.reject(e as Error);
     }
   }
-  return new Promise((resolve, reject) => {
-    const context = conn.allocContext();
-    const finish = (err: Error | undefined, v?: Value): void => {
-      guard.stop();
-      conn.release(context);
-      if (err) reject(err);
-      else resolve(v!);
-    };
-    const guard = new Guard(opts.timeoutMs ?? ctx.timeoutMs, request, opts.signal, (e) => finish(e));
-    conn.claim(context, {
-      deliver(name, msg) {
-        if (name === reply) finish(retvalError(ctx, request, msg.value), msg.value);
-        // VPP answers a request with its reply; the simulator refuses one whose reply has no
-        // i32 retval with a control_ping_reply carrying the retval instead
-        else if (name === 'control_ping_reply' && msg.value.retval !== 0)
-          finish(retvalError(ctx, request, msg.value) ?? new VppClientError('VPP_ERROR', `${request} failed`));
-        else ctx.onEvent(name, msg);
-      },
-      fail: (e) => finish(e),
-    });
-    try {
-      conn.send(request, value, context);
-    } catch (e) {
-      finish(e as Error);
-    }
+  const call = new UnaryCall(ctx, request, reply, opts.signal);
+  const promise = new Promise<Value>((resolve, reject) => {
+    call.resolve = resolve;
+    call.reject = reject;
   });
+  call.context = conn.allocContext();
+  conn.claim(call.context, call);
+  call.start(opts.timeoutMs ?? ctx.timeoutMs);
+  try {
+    conn.send(request, value, call.context);
+  } catch (e) {
+    call.finish(e as Error);
+  }
+  return promise;
 }
 
 /**

@@ -111,6 +111,10 @@ export class VppClient extends EventEmitter<{
   private attempting: Promise<void> | undefined;
   private firstConnect: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> } | undefined;
   private readonly groups = new Map<string, Group>();
+  /** each request's service entry and shape, looked up once */
+  private readonly services = new Map<string, { svc: ServiceDef; shape: RpcShape }>();
+  /** the call context of each connection, made once */
+  private readonly contexts = new WeakMap<Connection, CallContext>();
   private readonly byEvent = new Map<string, Set<Group>>();
 
   constructor(options: VppClientOptions) {
@@ -182,9 +186,16 @@ export class VppClient extends EventEmitter<{
   }
 
   /** A request/reply call. Rejects with VppApiError for a nonzero retval. */
-  async request(name: string, value?: Value, opts: CallOptions = {}): Promise<Value> {
-    const { svc } = this.service(name, ['unary']);
-    return unary(await this.ready(opts), name, svc.reply, value, opts);
+  request(name: string, value?: Value, opts: CallOptions = {}): Promise<Value> {
+    let svc: ServiceDef;
+    try {
+      svc = this.service(name, ['unary']).svc;
+      // connected: no await on the way (this is the hot path)
+      if (this._state === 'connected') return unary(this.callContext(), name, svc.reply, value, opts);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.ready(opts).then((ctx) => unary(ctx, name, svc.reply, value, opts));
   }
 
   /** A dump (`_details` until the control ping's reply) or cursor stream, read as it arrives. */
@@ -280,25 +291,29 @@ export class VppClient extends EventEmitter<{
   }
 
   private service(name: string, kinds: RpcShape['kind'][]): { svc: ServiceDef; shape: RpcShape } {
-    if (TRANSPORT_MESSAGES.has(name))
-      throw new VppClientError(
-        'NOT_SUPPORTED',
-        `${name} belongs to the socket transport, which the client runs itself`,
-      );
-    const svc = this.opts.model.services.get(name);
-    if (!svc) {
-      const known = this.opts.model.messages.has(name);
-      throw new VppClientError(
-        'NOT_SUPPORTED',
-        known ? `${name} is not a request VPP answers` : `unknown message ${name}`,
-      );
+    let entry = this.services.get(name);
+    if (!entry) {
+      if (TRANSPORT_MESSAGES.has(name))
+        throw new VppClientError(
+          'NOT_SUPPORTED',
+          `${name} belongs to the socket transport, which the client runs itself`,
+        );
+      const svc = this.opts.model.services.get(name);
+      if (!svc) {
+        const known = this.opts.model.messages.has(name);
+        throw new VppClientError(
+          'NOT_SUPPORTED',
+          known ? `${name} is not a request VPP answers` : `unknown message ${name}`,
+        );
+      }
+      entry = { svc, shape: rpcShape(svc) };
+      this.services.set(name, entry);
     }
-    const shape = rpcShape(svc);
-    if (!kinds.includes(shape.kind)) {
-      const use = { unary: 'request()', dump: 'dump()', cursor: 'dump()', events: 'subscribe()' }[shape.kind];
-      throw new VppClientError('NOT_SUPPORTED', `${name} is a ${shape.kind} call: use ${use}`);
+    if (!kinds.includes(entry.shape.kind)) {
+      const use = { unary: 'request()', dump: 'dump()', cursor: 'dump()', events: 'subscribe()' }[entry.shape.kind];
+      throw new VppClientError('NOT_SUPPORTED', `${name} is a ${entry.shape.kind} call: use ${use}`);
     }
-    return { svc, shape };
+    return entry;
   }
 
   /**
@@ -321,12 +336,17 @@ export class VppClient extends EventEmitter<{
       if (this.isClosed) throw new VppClientError('CLOSED', 'the client is closed');
       throw disconnected(this._state === 'idle' ? 'not connected yet' : `the client is ${this._state}`);
     }
-    return {
-      conn,
-      errors: this.opts.errors,
-      timeoutMs: this.opts.requestTimeoutMs,
-      onEvent: (n, m) => this.dispatchEvent(n, m),
-    };
+    let ctx = this.contexts.get(conn);
+    if (!ctx) {
+      ctx = {
+        conn,
+        errors: this.opts.errors,
+        timeoutMs: this.opts.requestTimeoutMs,
+        onEvent: (n, m) => this.dispatchEvent(n, m),
+      };
+      this.contexts.set(conn, ctx);
+    }
+    return ctx;
   }
 
   private dispatchEvent(name: string, msg: Decoded): void {

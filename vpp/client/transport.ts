@@ -21,11 +21,16 @@ export interface Transport {
 
 export type Dialer = () => Promise<Transport>;
 
+function uncork(t: SocketTransport): void {
+  t.flush();
+}
+
 class SocketTransport implements Transport {
   onPayload: (payload: Buffer) => void = () => {};
   onClose: (err?: Error) => void = () => {};
   private readonly reader = new FrameReader();
   private closed = false;
+  private corked = false;
   private failure: Error | undefined;
 
   constructor(private readonly socket: Socket) {
@@ -53,9 +58,20 @@ class SocketTransport implements Transport {
     });
   }
 
+  /** Frames written in one tick leave in one writev: pipelined requests cost one syscall, not one each. */
   send(frame: Buffer): void {
     if (this.closed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
     this.socket.write(frame);
+  }
+
+  flush(): void {
+    this.corked = false;
+    this.socket.uncork();
   }
 
   pause(): void {
