@@ -153,6 +153,14 @@ describe('gRPC from the ts-proto client', () => {
     assert.equal(r?.route?.paths[0]?.nh?.address?.ip4, '10.20.0.2');
   });
 
+  it('streams a cursor stream (stream_msg) across pages', async () => {
+    const before = await promisify.all(itf.swInterfaceTxPlacementGet({ cursor: 0, sw_if_index: 4294967295 }));
+    await promisify.unary(itf.createLoopback.bind(itf), { mac_address: '02:fe:aa:bb:cc:02' });
+    const after = await promisify.all(itf.swInterfaceTxPlacementGet({ cursor: 0, sw_if_index: 4294967295 }));
+    assert.equal(after.length, before.length + 1);
+    assert.ok(after.every((e) => e.queue_id === 0 && e.threads.length === 1));
+  });
+
   it('maps a VPP error to its status, message and metadata', async () => {
     const err = (await promisify.unary(itf.swInterfaceSetFlags.bind(itf), { sw_if_index: 424242, flags: [] }).then(
       () => undefined,

@@ -61,6 +61,21 @@ describe('REST gateway', () => {
     );
   });
 
+  it('fetches a cursor stream (stream_msg) page by page as one array', async () => {
+    for (let i = 0; i < 3; i++) await post(url('/Interface/CreateLoopback/request'), {});
+    const r = await post(url('/Interface/SwInterfaceTxPlacementGet/request'), { sw_if_index: 4294967295 });
+    assert.equal(r.status, 200);
+    const entries = r.json as { sw_if_index: number; queue_id: number; threads: number[] }[];
+    assert.ok(entries.length >= 3);
+    assert.deepEqual(entries[0]?.threads, [0]);
+  });
+
+  it('refuses the transport messages, which have no reply, with 501 saying why', async () => {
+    const r = await post(url('/Memclnt/RxThreadExit/request'), {});
+    assert.equal(r.status, 501);
+    assert.match((r.json as { message: string }).message, /rx_thread_exit belongs to the socket transport/);
+  });
+
   it('streams interface events as Server-Sent Events', async () => {
     const made = (await post(url('/Interface/CreateLoopback/request'), {})).json as { sw_if_index: number };
     const controller = new AbortController();

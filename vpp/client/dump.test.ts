@@ -136,3 +136,27 @@ describe('dumps', () => {
     assert.equal(sim.state.interfaceEventClients.size, 0);
   });
 });
+
+describe('cursor streams', () => {
+  it('fetches every page: the request is sent again with the cursor while VPP answers EAGAIN', async () => {
+    const { sim, vpp } = await fresh({ interfaces: 600 });
+    vpp.close();
+    const client = await connect(sim);
+    const entries: number[] = [];
+    for await (const e of client.dump('sw_interface_tx_placement_get', { sw_if_index: 0xffffffff }))
+      entries.push(e.sw_if_index as number);
+    // loop0 … loop599 are sw_if_index 1 … 600; local0 has no tx queue
+    assert.deepEqual(
+      entries,
+      Array.from({ length: 600 }, (_, i) => i + 1),
+    );
+    assert.equal(sim.stats.received.get('sw_interface_tx_placement_get'), 3, 'pages of 256');
+    const one: unknown[] = [];
+    for await (const e of client.dump('sw_interface_tx_placement_get', { sw_if_index: 7 })) one.push(e);
+    assert.deepEqual(one, [{ sw_if_index: 7, queue_id: 0, shared: 0, threads: [0] }]);
+    const err = await (async () => {
+      for await (const _ of client.dump('sw_interface_tx_placement_get', { sw_if_index: 9999 }));
+    })().catch((e: Error) => e);
+    assert.match(String(err), /INVALID_SW_IF_INDEX/);
+  });
+});

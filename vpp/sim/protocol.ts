@@ -9,7 +9,7 @@ import type { ApiModel } from '../api/model.ts';
 import { frame, FRAME_HEADER_SIZE } from '../codec/framing.ts';
 import type { Codec, Decoded, Value } from '../codec/types.ts';
 import type { Faults } from './faults.ts';
-import { DUMP_HANDLERS, UNARY_HANDLERS, type HandlerContext } from './handlers/index.ts';
+import { CURSOR_HANDLERS, DUMP_HANDLERS, UNARY_HANDLERS, type HandlerContext } from './handlers/index.ts';
 import { u32 } from './handlers/types.ts';
 import type { SimMessageTable } from './ids.ts';
 import { RV } from './retval.ts';
@@ -153,6 +153,14 @@ export class VppProtocol {
       }
       session.sendAll(this.frames(svc.reply, dump(value, ctx), context), delay);
       return;
+    }
+    if (kind === 'cursor') {
+      const page = CURSOR_HANDLERS.get(name)?.(value, ctx);
+      if (page) {
+        session.sendAll(this.frames(svc.streamMessage!, page.entries, context), delay);
+        session.send(this.encode(svc.reply, page.reply, context), delay);
+        return;
+      }
     }
     const handler = kind === 'cursor' ? undefined : UNARY_HANDLERS.get(name);
     let reply: Value;

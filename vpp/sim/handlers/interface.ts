@@ -51,8 +51,30 @@ function* sw_interface_dump(req: Value, { state }: HandlerContext): Iterable<Val
     if (!filter || i.name.toLowerCase().includes(filter)) yield interfaceDetails(i);
 }
 
+/** Entries per page of a cursor stream: VPP stops when its API queue fills; here a fixed page. */
+export const CURSOR_PAGE = 256;
+
+/**
+ * sw_interface_tx_placement_get: one entry per tx queue (a loopback has one,
+ * on the main thread; local0 none), a page at a time from the cursor.
+ */
+function sw_interface_tx_placement_get(req: Value, { state }: HandlerContext): { entries: Value[]; reply: Value } {
+  const sw = u32(req.sw_if_index);
+  if (sw !== NONE && !state.interfaces.has(sw))
+    return { entries: [], reply: reply(RV.INVALID_SW_IF_INDEX, { cursor: NONE }) };
+  const queues = [...state.interfaces.all()].filter(
+    (i) => i.devType !== 'local' && (sw === NONE || i.swIfIndex === sw),
+  );
+  const from = queues.findIndex((i) => i.swIfIndex >= u32(req.cursor));
+  const page = from < 0 ? [] : queues.slice(from, from + CURSOR_PAGE);
+  const entries = page.map((i) => ({ sw_if_index: i.swIfIndex, queue_id: 0, shared: 0, threads: [0] }));
+  const next = from < 0 ? undefined : queues[from + CURSOR_PAGE];
+  return { entries, reply: next ? reply(RV.EAGAIN, { cursor: next.swIfIndex }) : reply(RV.OK, { cursor: NONE }) };
+}
+
 export const interfaceHandlers: HandlerSet = {
   dump: { sw_interface_dump },
+  cursor: { sw_interface_tx_placement_get },
   unary: {
     create_loopback(req, { state }) {
       const { retval, swIfIndex } = state.interfaces.createLoopback(text(req.mac_address));
