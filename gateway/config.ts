@@ -1,5 +1,6 @@
 /** The gateway's settings: each flag has an environment variable, flags win. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { readSwitch } from '../lib/cli-options.ts';
 import { parseHostPort } from '../lib/listen.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
 import { DEFAULT_OPENAPI_DIR, DEFAULT_PROTO_DIR } from '../lib/project.ts';
@@ -99,10 +100,9 @@ export function gatewayCommand(): Command {
 
 export function parseGatewayConfig(argv: string[]): GatewayConfig {
   const cmd = gatewayCommand().parse(argv, { from: 'user' });
-  const o = cmd.opts<Omit<GatewayConfig, 'requestTimeoutMs'> & { requestTimeout: number; grpcTls: boolean | string }>();
+  const o = cmd.opts<Omit<GatewayConfig, 'requestTimeoutMs'> & { requestTimeout: number }>();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (Boolean(o.grpcCert) !== Boolean(o.grpcKey)) cmd.error('--grpc-cert and --grpc-key go together');
-  // from the environment the switch arrives as text
-  const grpcTls = ['true', '1', 'yes'].includes(String(o.grpcTls)) || Boolean(o.grpcCa || o.grpcCert);
+  const grpcTls = readSwitch(cmd, 'grpcTls') || Boolean(o.grpcCa || o.grpcCert);
   return { ...o, grpcTls, requestTimeoutMs: o.requestTimeout };
 }
