@@ -17,6 +17,7 @@ import { GrpcCallError, type CallOptions } from './grpc-client.ts';
 import { checkReady } from './readiness.ts';
 import { GatewayMetrics, serveMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
+import { gatewayGuards } from './security.ts';
 import { negotiate, pipeStream } from './streams.ts';
 import { requestTimeoutMs, TimeoutSyntaxError } from './timeout.ts';
 
@@ -78,6 +79,7 @@ function deadlineOf(req: FastifyRequest, fallbackMs: number | undefined): number
 export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const root = loadServiceRoot(cfg.protoDir);
   const routes = compileRoutes(root);
+  const guards = gatewayGuards(cfg, routes, log);
   const client = grpcClient(cfg);
   const metrics = new GatewayMetrics();
   const tls =
@@ -146,6 +148,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       method: route.verb,
       url: route.path,
       handler: route.streaming ? streaming(route) : unary(route),
+      onRequest: guards.hooksFor(route),
       config: { route: route.path },
     });
   }
@@ -155,7 +158,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     const r = await checkReady(client);
     return reply.code(r.ready ? 200 : 503).send(r);
   });
-  registerDocs(app, cfg.openapiDir, log, routes.length);
+  registerDocs(app, cfg.openapiDir, log, routes.length, { bearer: guards.bearer });
 
   app.addHook('onRequest', async (req) => {
     (req as FastifyRequest & { startedAt: bigint }).startedAt = process.hrtime.bigint();
@@ -239,6 +242,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       grpc: cfg.grpcTarget,
       routes: routes.length,
       tls: Boolean(tls),
+      ...guards.summary,
     },
     'REST gateway listening',
   );
@@ -249,6 +253,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     async close() {
       await app.close();
       client.close();
+      guards.close();
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     },
   };

@@ -1,10 +1,12 @@
 /** The gateway's settings: each flag has an environment variable, flags win. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { limitArg, rateArg, readSwitch } from '../lib/cli-options.ts';
 import { parseHostPort } from '../lib/listen.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
 import { DEFAULT_OPENAPI_DIR, DEFAULT_PROTO_DIR } from '../lib/project.ts';
+import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
 
-export interface GatewayConfig {
+export interface GatewayConfig extends SecurityConfig {
   listen: string;
   grpcTarget: string;
   /** empty: no metrics endpoint */
@@ -24,6 +26,10 @@ export interface GatewayConfig {
   grpcCert?: string;
   grpcKey?: string;
   grpcServerName?: string;
+  /** API requests per second per client IP; 0: no limit */
+  rateLimit: number;
+  /** requests a client may make at once before the rate applies; 0: the rate, at least 1 */
+  rateBurst: number;
 }
 
 const positiveInt = (v: string): number => {
@@ -42,7 +48,7 @@ const hostPort = (v: string): string => {
 };
 
 export function gatewayCommand(): Command {
-  return new Command('vpp-rpc-gateway')
+  const cmd = new Command('vpp-rpc-gateway')
     .description('REST/JSON gateway in front of the vpp-rpc gRPC server')
     .addOption(
       new Option('--listen <host:port>', 'HTTP listen address')
@@ -94,15 +100,31 @@ export function gatewayCommand(): Command {
       new Option('--grpc-server-name <name>', "name to check in the gRPC server's certificate").env(
         'VPP_RPC_GRPC_SERVER_NAME',
       ),
+    )
+    .addOption(
+      new Option('--rate-limit <per-second>', 'API requests per second per client IP (0: no limit)')
+        .env('VPP_RPC_RATE_LIMIT')
+        .default(0)
+        .argParser(rateArg),
+    )
+    .addOption(
+      new Option('--rate-burst <n>', 'requests a client may make at once before --rate-limit applies')
+        .env('VPP_RPC_RATE_BURST')
+        .default(0)
+        .argParser(limitArg),
     );
+  return addSecurityOptions(
+    cmd,
+    'VPP_RPC_GATEWAY_MAX_STREAMS_PER_CLIENT',
+    'open streams (dumps, events) per client IP (0: no limit)',
+  );
 }
 
 export function parseGatewayConfig(argv: string[]): GatewayConfig {
   const cmd = gatewayCommand().parse(argv, { from: 'user' });
-  const o = cmd.opts<Omit<GatewayConfig, 'requestTimeoutMs'> & { requestTimeout: number; grpcTls: boolean | string }>();
+  const o = cmd.opts<Omit<GatewayConfig, 'requestTimeoutMs'> & { requestTimeout: number }>();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (Boolean(o.grpcCert) !== Boolean(o.grpcKey)) cmd.error('--grpc-cert and --grpc-key go together');
-  // from the environment the switch arrives as text
-  const grpcTls = ['true', '1', 'yes'].includes(String(o.grpcTls)) || Boolean(o.grpcCa || o.grpcCert);
-  return { ...o, grpcTls, requestTimeoutMs: o.requestTimeout };
+  const grpcTls = readSwitch(cmd, 'grpcTls') || Boolean(o.grpcCa || o.grpcCert);
+  return { ...o, ...securityConfig(cmd), grpcTls, requestTimeoutMs: o.requestTimeout };
 }

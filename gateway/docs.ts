@@ -81,22 +81,43 @@ pre { padding: 0.8rem; overflow-x: auto; }
 `;
 }
 
+export interface DocsOptions {
+  /** API routes need a bearer token: the document says so, and Swagger UI offers Authorize */
+  bearer?: boolean;
+}
+
+const BEARER = { type: 'http', scheme: 'bearer', description: "a token from the gateway's --auth-tokens file" };
+
 /** The document as this gateway serves it: its routes are on this very origin, whatever port or host it has. */
-function servedDocument(file: Buffer | undefined): Buffer | undefined {
+function servedDocument(file: Buffer | undefined, opts: DocsOptions): Buffer | undefined {
   if (!file) return undefined;
-  const doc = JSON.parse(file.toString('utf8')) as { servers?: unknown };
+  const doc = JSON.parse(file.toString('utf8')) as {
+    servers?: unknown;
+    security?: unknown;
+    components?: { securitySchemes?: Record<string, unknown> };
+  };
   doc.servers = [{ url: '/', description: 'this gateway' }];
+  if (opts.bearer) {
+    doc.components = { ...doc.components, securitySchemes: { ...doc.components?.securitySchemes, bearer: BEARER } };
+    doc.security = [{ bearer: [] }];
+  }
   return Buffer.from(JSON.stringify(doc));
 }
 
-export function registerDocs(app: FastifyInstance, openapiDir: string, log: Logger, routes = 0): void {
+export function registerDocs(
+  app: FastifyInstance,
+  openapiDir: string,
+  log: Logger,
+  routes = 0,
+  opts: DocsOptions = {},
+): void {
   const read = (file: string): Buffer | undefined => {
     const path = join(openapiDir, file);
     if (existsSync(path)) return readFileSync(path);
     log.warn({ path }, 'generated document missing: run `make generate`');
     return undefined;
   };
-  const openapi = servedDocument(read(OPENAPI_FILE));
+  const openapi = servedDocument(read(OPENAPI_FILE), opts);
   const postman = read(POSTMAN_FILE);
   const missing = (file: string) => ({
     code: 5,

@@ -17,6 +17,8 @@ export interface Route {
   streaming: boolean;
   /** a stream that lasts as long as the caller wants (an event subscription) */
   events: boolean;
+  /** the VPP request behind the route (`show_version`), from (vpprpc.method); read-only mode reads it */
+  vppRequest: string;
   request: { json: JsonCodec; binary: BinaryCodec };
   response: { json: JsonCodec; binary: BinaryCodec };
 }
@@ -56,6 +58,7 @@ export function compileRoutes(root: protobuf.Root): Route[] {
             method: m.name,
             streaming: Boolean(m.responseStream),
             events: vpp?.events !== undefined,
+            vppRequest: String(vpp?.request ?? ''),
             request: { json: compileJson(req), binary: compileBinary(req) },
             response: { json: compileJson(res), binary: compileBinary(res) },
           });

@@ -18,6 +18,7 @@ import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type Handl
 import { serveMetrics, ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
 import { buildRpcTable, type Rpc } from './rpcs.ts';
+import { serverGuards } from './security.ts';
 
 export interface RunningServer {
   /** the bound gRPC port (useful when listening on port 0) */
@@ -70,6 +71,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     log: log.child({ component: 'vpp' }),
   });
   const rpcs = buildRpcTable(root, model);
+  const guards = serverGuards(cfg, rpcs, model, log);
   const metrics = new ServerMetrics(client);
   const observer: CallObserver = {
     start: () => metrics.start(),
@@ -96,7 +98,10 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     maxQueuedEvents: cfg.maxQueuedEvents,
   };
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': cfg.maxMessageSize,
+    interceptors: guards.interceptors,
+  });
   const byService = new Map<string, Rpc[]>();
   for (const rpc of rpcs) byService.set(rpc.service, [...(byService.get(rpc.service) ?? []), rpc]);
   for (const [, list] of byService) {
@@ -150,6 +155,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
       metrics: metricsText,
       rpcs: rpcs.length,
       tls: Boolean(cfg.tlsCert),
+      ...guards.summary,
     },
     'gRPC server listening',
   );
@@ -173,6 +179,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
           });
         });
         await client.close();
+        guards.close();
         await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       })();
       return closing;

@@ -1,11 +1,13 @@
 /** The server's settings: each flag has an environment variable, flags win. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { limitArg } from '../lib/cli-options.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
 import { parseHostPort } from '../lib/listen.ts';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
+import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
 
-export interface ServerConfig {
+export interface ServerConfig extends SecurityConfig {
   vppSocket: string;
   listen: string;
   /** empty: no metrics endpoint */
@@ -18,6 +20,10 @@ export interface ServerConfig {
   /** CA that client certificates must chain to (mutual TLS) */
   tlsClientCa?: string;
   maxQueuedEvents: number;
+  /** elements a repeated request field may hold where VPP's own bound is larger; 0: VPP's bound */
+  maxArrayLength: number;
+  /** largest gRPC request message, bytes */
+  maxMessageSize: number;
 }
 
 const positiveInt = (v: string): number => {
@@ -36,7 +42,7 @@ const hostPort = (v: string): string => {
 };
 
 export function serverCommand(): Command {
-  return new Command('vpp-rpc-server')
+  const cmd = new Command('vpp-rpc-server')
     .description('gRPC server for the whole VPP binary API')
     .addOption(new Option('--vpp-socket <path>', "VPP's API socket").env('VPP_API_SOCKET').default(DEFAULT_SOCKET))
     .addOption(
@@ -73,7 +79,24 @@ export function serverCommand(): Command {
         .env('VPP_RPC_MAX_QUEUED_EVENTS')
         .default(10_000)
         .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--max-array-length <n>', 'elements a repeated request field may hold (0: as many as VPP takes)')
+        .env('VPP_RPC_MAX_ARRAY_LENGTH')
+        .default(0)
+        .argParser(limitArg),
+    )
+    .addOption(
+      new Option('--max-message-size <bytes>', 'largest gRPC request message')
+        .env('VPP_RPC_MAX_MESSAGE_SIZE')
+        .default(16 * 1024 * 1024)
+        .argParser(positiveInt),
     );
+  return addSecurityOptions(
+    cmd,
+    'VPP_RPC_SERVER_MAX_STREAMS_PER_CLIENT',
+    'open streams (dumps, events) per client: per token with --auth-tokens, else per address (0: no limit)',
+  );
 }
 
 export function parseServerConfig(argv: string[]): ServerConfig {
@@ -81,5 +104,5 @@ export function parseServerConfig(argv: string[]): ServerConfig {
   const o = cmd.opts<ServerConfig & { requestTimeout: number }>();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (o.tlsClientCa && !o.tlsCert) cmd.error('--tls-client-ca needs --tls-cert and --tls-key');
-  return { ...o, requestTimeoutMs: o.requestTimeout };
+  return { ...o, ...securityConfig(cmd), requestTimeoutMs: o.requestTimeout };
 }

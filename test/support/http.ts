@@ -20,7 +20,15 @@ export async function post(url: string, body?: unknown, headers: Record<string, 
 }
 
 export async function request(url: string, init: RequestInit = {}): Promise<HttpResult> {
-  const res = await fetch(url, init);
+  return resultOf(await fetch(url, init));
+}
+
+/** A response read to its end: text, and JSON when it is JSON. */
+export async function resultOf(res: {
+  status: number;
+  headers: unknown;
+  text(): Promise<string>;
+}): Promise<HttpResult> {
   const text = await res.text();
   let json: unknown;
   try {
@@ -28,7 +36,7 @@ export async function request(url: string, init: RequestInit = {}): Promise<Http
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, text, json };
+  return { status: res.status, headers: res.headers as Headers, text, json };
 }
 
 /** The real curl binary, as users run it. */

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { parseGatewayConfig } from './config.ts';
+
+const VARS = ['VPP_RPC_GRPC_TLS', 'VPP_RPC_READ_ONLY', 'VPP_RPC_DENY', 'VPP_RPC_AUTH_TOKENS_FILE'];
+
+describe('gateway settings', () => {
+  afterEach(() => {
+    for (const v of VARS) delete process.env[v];
+  });
+
+  it('VPP_RPC_GRPC_TLS=false or 0 leaves TLS off', () => {
+    for (const [text, on] of [
+      ['false', false],
+      ['0', false],
+      ['true', true],
+    ] as const) {
+      process.env.VPP_RPC_GRPC_TLS = text;
+      assert.equal(parseGatewayConfig([]).grpcTls, on, text);
+    }
+  });
+
+  it('security settings are off by default', () => {
+    const c = parseGatewayConfig([]);
+    assert.deepEqual(
+      [c.authTokens, c.readOnly, c.allow, c.deny, c.maxStreamsPerClient, c.rateLimit],
+      [undefined, false, [], [], 0, 0],
+    );
+  });
+
+  it('reads them from flags and the environment; flags win', () => {
+    process.env.VPP_RPC_READ_ONLY = '1';
+    process.env.VPP_RPC_DENY = 'cli_inband,Ip/*';
+    process.env.VPP_RPC_AUTH_TOKENS_FILE = '/etc/vpp-rpc/tokens';
+    const env = parseGatewayConfig([]);
+    assert.deepEqual([env.readOnly, env.deny, env.authTokens], [true, ['cli_inband', 'Ip/*'], '/etc/vpp-rpc/tokens']);
+    const flags = parseGatewayConfig(['--deny', 'Vlib/*', '--deny', 'cli', '--rate-limit', '0.5']);
+    assert.deepEqual([flags.deny, flags.rateLimit, flags.rateBurst], [['Vlib/*', 'cli'], 0.5, 0]);
+  });
+});
