@@ -149,7 +149,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       url: route.path,
       handler: route.streaming ? streaming(route) : unary(route),
       onRequest: guards.hooksFor(route),
-      config: { route: route.path },
+      config: { route: route.path, streaming: route.streaming },
     });
   }
 
@@ -164,6 +164,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     (req as FastifyRequest & { startedAt: bigint }).startedAt = process.hrtime.bigint();
   });
   app.addHook('onResponse', async (req, reply) => {
+    // streaming routes observe and log themselves, with their message counts
+    if ((reply.routeOptions.config as { streaming?: boolean })?.streaming) return;
     const started = (req as FastifyRequest & { startedAt: bigint }).startedAt;
     const route =
       (reply.routeOptions.config as { route?: string })?.route ??

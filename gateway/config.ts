@@ -1,7 +1,6 @@
 /** The gateway's settings: each flag has an environment variable, flags win. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { limitArg, rateArg, readSwitch } from '../lib/cli-options.ts';
-import { parseHostPort } from '../lib/listen.ts';
+import { Command, Option } from 'commander';
+import { hostPort, limitArg, positiveInt, rateArg, readSwitch } from '../lib/cli-options.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
 import { DEFAULT_OPENAPI_DIR, DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
@@ -31,21 +30,6 @@ export interface GatewayConfig extends SecurityConfig {
   /** requests a client may make at once before the rate applies; 0: the rate, at least 1 */
   rateBurst: number;
 }
-
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
-const hostPort = (v: string): string => {
-  if (v === '' || v === 'off') return '';
-  try {
-    parseHostPort(v, 'address');
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-  return v;
-};
 
 export function gatewayCommand(): Command {
   const cmd = new Command('vpp-rpc-gateway')

@@ -1,5 +1,6 @@
 /** Option parsers both processes share, where commander's own behaviour is not what users expect. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { parseHostPort } from './listen.ts';
 
 const ON = ['1', 'true', 'yes', 'on'];
 const OFF = ['', '0', 'false', 'no', 'off'];
@@ -32,4 +33,21 @@ export function rateArg(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of requests per second');
   return n;
+}
+
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** A listen address; empty or `off` turns the listener off. */
+export function hostPort(v: string): string {
+  if (v === '' || v === 'off') return '';
+  try {
+    parseHostPort(v, 'address');
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
 }

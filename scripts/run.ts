@@ -99,7 +99,7 @@ try {
   follow(gateway);
 
   const restPort = parseHostPort(String(gateway.ready.rest), 'rest').port;
-  const rest = `http://localhost:${restPort}`;
+  const rest = `${env.VPP_RPC_TLS_CERT ? 'https' : 'http'}://localhost:${restPort}`;
   const line = '─'.repeat(64);
   console.log(`\n${line}`);
   console.log(`  REST      ${rest}        try: curl -s -X POST ${rest}/Vpe/ShowVersion/request`);

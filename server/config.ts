@@ -1,8 +1,7 @@
 /** The server's settings: each flag has an environment variable, flags win. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { limitArg } from '../lib/cli-options.ts';
+import { Command, Option } from 'commander';
+import { hostPort, limitArg, positiveInt } from '../lib/cli-options.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
-import { parseHostPort } from '../lib/listen.ts';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
@@ -25,21 +24,6 @@ export interface ServerConfig extends SecurityConfig {
   /** largest gRPC request message, bytes */
   maxMessageSize: number;
 }
-
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
-const hostPort = (v: string): string => {
-  if (v === '' || v === 'off') return '';
-  try {
-    parseHostPort(v, 'address');
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-  return v;
-};
 
 export function serverCommand(): Command {
   const cmd = new Command('vpp-rpc-server')
