@@ -160,27 +160,18 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   });
   registerDocs(app, cfg.openapiDir, log, routes.length, { bearer: guards.bearer });
 
-  app.addHook('onRequest', async (req) => {
-    (req as FastifyRequest & { startedAt: bigint }).startedAt = process.hrtime.bigint();
-  });
-  app.addHook('onResponse', async (req, reply) => {
+  // a callback hook, and Fastify's own clock: no promise and no extra tick per request
+  app.addHook('onResponse', (req, reply, done) => {
     // streaming routes observe and log themselves, with their message counts
-    if ((reply.routeOptions.config as { streaming?: boolean })?.streaming) return;
-    const started = (req as FastifyRequest & { startedAt: bigint }).startedAt;
+    if ((reply.routeOptions.config as { streaming?: boolean })?.streaming) return done();
+    const ms = reply.elapsedTime;
     const route =
       (reply.routeOptions.config as { route?: string })?.route ??
       (reply.statusCode === 404 ? 'unmatched' : (req.routeOptions.url ?? 'unmatched'));
-    metrics.observe(route, reply.statusCode, started);
+    metrics.observeMs(route, reply.statusCode, ms);
     if (log.isLevelEnabled('info'))
-      log.info(
-        {
-          method: req.method,
-          url: req.url,
-          status: reply.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'request',
-      );
+      log.info({ method: req.method, url: req.url, status: reply.statusCode, ms }, 'request');
+    done();
   });
 
   app.setNotFoundHandler((req, reply) => {

@@ -32,12 +32,16 @@ export class GatewayMetrics {
   }
 
   observe(route: string, httpStatus: number, startedAt: bigint): void {
+    this.observeMs(route, httpStatus, Number(process.hrtime.bigint() - startedAt) / 1e6);
+  }
+
+  observeMs(route: string, httpStatus: number, ms: number): void {
     let c = this.children.get(route);
     if (!c) {
       c = { duration: this.duration.labels(route), byStatus: new Map() };
       this.children.set(route, c);
     }
-    c.duration.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
+    c.duration.observe(ms / 1000);
     let counter = c.byStatus.get(httpStatus);
     if (!counter) {
       counter = this.requests.labels(route, String(httpStatus));
