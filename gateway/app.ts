@@ -3,11 +3,11 @@
  * streams as arrays, NDJSON or SSE, over one gRPC channel to the server.
  */
 import { readFileSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
 import { status } from '@grpc/grpc-js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { announcer, type Logger } from '../lib/log.ts';
-import { boundPortOf, formatHostPort, parseHostPort } from '../lib/listen.ts';
+import { formatHostPort, parseHostPort } from '../lib/listen.ts';
+import { startMetrics } from '../lib/metrics-http.ts';
 import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { registerDocs } from './docs.ts';
@@ -15,7 +15,7 @@ import { badRequest, fromCallError, gatewayError, GatewayError } from './errors.
 import { grpcClient } from './grpc-channel.ts';
 import { GrpcCallError, type CallOptions } from './grpc-client.ts';
 import { checkReady } from './readiness.ts';
-import { GatewayMetrics, serveMetrics } from './metrics.ts';
+import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
 import { gatewayGuards } from './security.ts';
 import { negotiate, pipeStream } from './streams.ts';
@@ -220,18 +220,11 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  let metricsServer: HttpServer | undefined;
-  if (cfg.metricsListen) {
-    const m = parseHostPort(cfg.metricsListen, '--metrics-listen');
-    metricsServer = await serveMetrics(metrics.registry, m.host, m.port);
-  }
-  const metricsPort = boundPortOf(metricsServer);
-  const metricsText =
-    metricsPort === undefined ? 'off' : formatHostPort(parseHostPort(cfg.metricsListen, '').host, metricsPort);
+  const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
   announcer(log).info(
     {
       rest: formatHostPort(host, boundPort),
-      metrics: metricsText,
+      metrics: metricsEndpoint.address,
       grpc: cfg.grpcTarget,
       routes: routes.length,
       tls: Boolean(tls),
@@ -241,13 +234,13 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   );
   return {
     port: boundPort,
-    metricsPort,
+    metricsPort: metricsEndpoint.port,
     routes,
     async close() {
       await app.close();
       client.close();
       guards.close();
-      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      await metricsEndpoint.close();
     },
   };
 }

@@ -2,8 +2,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { METRICS_BUCKETS } from '../lib/metrics-http.ts';
 
-export { serveMetrics } from '../lib/metrics-http.ts';
-
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter;

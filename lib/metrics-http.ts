@@ -1,6 +1,7 @@
 /** A small HTTP server with nothing but GET /metrics, on its own port. */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { boundPortOf, formatHostPort, parseHostPort } from './listen.ts';
 
 /** from 50 µs: a call against a local VPP takes well under a millisecond */
 export const METRICS_BUCKETS = [
@@ -30,4 +31,25 @@ export function serveMetrics(registry: Registry, host: string, port: number): Pr
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
+}
+
+export interface MetricsEndpoint {
+  /** the bound port, or undefined when off */
+  port: number | undefined;
+  /** where it listens, for the start-up line: `0.0.0.0:9112` or `off` */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** The /metrics listener of a process at `listen` (`host:port`; empty: off). */
+export async function startMetrics(registry: Registry, listen: string): Promise<MetricsEndpoint> {
+  if (!listen) return { port: undefined, address: 'off', close: async () => {} };
+  const { host, port } = parseHostPort(listen, '--metrics-listen');
+  const server = await serveMetrics(registry, host, port);
+  const bound = boundPortOf(server)!;
+  return {
+    port: bound,
+    address: formatHostPort(host, bound),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -72,6 +72,17 @@ describe('bearer tokens', () => {
       writeFileSync(file, 'bad line here\n');
       await new Promise((r) => setTimeout(r, 100));
       assert.ok(tokens.identify('third') !== undefined, 'kept');
+      // rewritten in place: empty for a moment, which must not revoke anything
+      writeFileSync(file, 'fourth\n');
+      await until(() => tokens.identify('fourth') !== undefined);
+      let emptied = false;
+      const watch = setInterval(() => (emptied ||= tokens.size === 0), 5);
+      writeFileSync(file, '');
+      await new Promise((r) => setTimeout(r, 60));
+      writeFileSync(file, 'fifth\n');
+      await until(() => tokens.identify('fifth') !== undefined);
+      clearInterval(watch);
+      assert.equal(emptied, false, 'a brief empty file revoked the tokens');
       writeFileSync(file, '');
       await until(() => tokens.size === 0);
     } finally {

@@ -39,9 +39,13 @@ export interface TokenCheck {
   identify(token: string): string | undefined;
 }
 
+/** How long an empty token file must stay empty before it revokes every token. */
+const EMPTY_CONFIRM_MS = 250;
+
 export class TokenFile implements TokenCheck {
   private digests: Buffer[] = [];
   private ids: string[] = [];
+  private emptyCheck: NodeJS.Timeout | undefined;
 
   /** Reads the file now (throws if it cannot, or holds no token) and follows its changes every `pollMs`. */
   constructor(
@@ -68,11 +72,19 @@ export class TokenFile implements TokenCheck {
   }
 
   close(): void {
+    clearTimeout(this.emptyCheck);
     unwatchFile(this.file);
   }
 
   private load(): number {
-    const digests = parseTokens(readFileSync(this.file, 'utf8')).map(digest);
+    return this.apply(this.read());
+  }
+
+  private read(): Buffer[] {
+    return parseTokens(readFileSync(this.file, 'utf8')).map(digest);
+  }
+
+  private apply(digests: Buffer[]): number {
     this.digests = digests;
     this.ids = digests.map((d) => d.toString('hex').slice(0, 12));
     return digests.length;
@@ -80,20 +92,34 @@ export class TokenFile implements TokenCheck {
 
   private changed(cur: Stats, prev: Stats): void {
     if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
+    this.reload(false);
+  }
+
+  private reload(confirmingEmpty: boolean): void {
+    let digests: Buffer[];
     try {
-      const count = this.load();
-      // an empty file is how every token is revoked at once
-      (count === 0 ? this.log.warn : this.log.info).call(
-        this.log,
-        { file: this.file, tokens: count },
-        'bearer tokens reloaded',
-      );
+      digests = this.read();
     } catch (e) {
       // a file caught in the middle of its replacement: keep what worked until the next change
       this.log.warn(
         { file: this.file, tokens: this.digests.length, err: (e as Error).message },
         'cannot read the token file: keeping the tokens loaded before',
       );
+      return;
     }
+    clearTimeout(this.emptyCheck);
+    if (digests.length === 0 && !confirmingEmpty) {
+      // a file being rewritten in place is empty for a moment: revoke only if it stays empty
+      this.emptyCheck = setTimeout(() => this.reload(true), EMPTY_CONFIRM_MS);
+      this.emptyCheck.unref();
+      return;
+    }
+    const count = this.apply(digests);
+    // an empty file is how every token is revoked at once
+    (count === 0 ? this.log.warn : this.log.info).call(
+      this.log,
+      { file: this.file, tokens: count },
+      'bearer tokens reloaded',
+    );
   }
 }

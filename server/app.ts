@@ -3,11 +3,11 @@
  * client connection; health, reflection and metrics beside them.
  */
 import { readFileSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { announcer, type Logger } from '../lib/log.ts';
-import { boundPortOf, formatHostPort, parseHostPort } from '../lib/listen.ts';
+import { formatHostPort, parseHostPort } from '../lib/listen.ts';
+import { startMetrics } from '../lib/metrics-http.ts';
 import { loadErrorTable } from '../vpp/api/errors.ts';
 import { loadProtoDir } from '../vpp/api/load-proto.ts';
 import { VppClient } from '../vpp/client/index.ts';
@@ -15,7 +15,7 @@ import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { ServerConfig } from './config.ts';
 import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
-import { serveMetrics, ServerMetrics } from './metrics.ts';
+import { ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
 import { buildRpcTable, type Rpc } from './rpcs.ts';
 import { serverGuards } from './security.ts';
@@ -141,18 +141,11 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const boundPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync(formatHostPort(host, port), credentials(cfg), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  let metricsServer: HttpServer | undefined;
-  if (cfg.metricsListen) {
-    const m = parseHostPort(cfg.metricsListen, '--metrics-listen');
-    metricsServer = await serveMetrics(metrics.registry, m.host, m.port);
-  }
-  const metricsPort = boundPortOf(metricsServer);
-  const metricsText =
-    metricsPort === undefined ? 'off' : formatHostPort(parseHostPort(cfg.metricsListen, '').host, metricsPort);
+  const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
   announcer(log).info(
     {
       grpc: formatHostPort(host, boundPort),
-      metrics: metricsText,
+      metrics: metricsEndpoint.address,
       rpcs: rpcs.length,
       tls: Boolean(cfg.tlsCert),
       ...guards.summary,
@@ -163,7 +156,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   let closing: Promise<void> | undefined;
   return {
     port: boundPort,
-    metricsPort,
+    metricsPort: metricsEndpoint.port,
     client,
     rpcs,
     close(graceMs = 5000) {
@@ -180,7 +173,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
         });
         await client.close();
         guards.close();
-        await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+        await metricsEndpoint.close();
       })();
       return closing;
     },

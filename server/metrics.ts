@@ -9,8 +9,6 @@ import type { ClientState, VppClient } from '../vpp/client/index.ts';
 import type { CallObserver } from './handlers.ts';
 import type { Rpc } from './rpcs.ts';
 
-export { serveMetrics } from '../lib/metrics-http.ts';
-
 const STATES: ClientState[] = ['idle', 'connecting', 'connected', 'disconnected', 'reconnecting', 'closed'];
 
 interface Children {

@@ -6,6 +6,7 @@
 export { compileBinary, type BinaryCodec } from './binary.ts';
 export { compileJson, type JsonCodec } from './json.ts';
 export { loadServiceRoot } from './load-root.ts';
+export { optionOf, serviceMethods, type ServiceMethod } from './services.ts';
 export { JsonError, ProtoError, type JsonErrorKind, type ProtoErrorKind } from './errors.ts';
 export { MAX_DEPTH } from './wire-reader.ts';
 export { MAX_JSON_DEPTH } from './json-input.ts';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { loadServiceRoot } from '../../lib/protobuf/index.ts';
+import { loadServiceRoot, optionOf } from '../../lib/protobuf/index.ts';
 import {
   indexModel,
   type ApiModel,
@@ -31,12 +31,7 @@ type Opts = Record<string, unknown>;
 
 /** The value of option `(vpprpc.<name>)` on a protobufjs object, if set. */
 function option(obj: protobuf.ReflectionObject, name: string): Opts | undefined {
-  // protobufjs types parsedOptions loosely; it is a list of one-key objects
-  for (const o of (obj.parsedOptions ?? []) as unknown as Opts[]) {
-    const v = o[`(vpprpc.${name})`];
-    if (v !== undefined) return v as Opts;
-  }
-  return undefined;
+  return optionOf<Opts>(obj, `(vpprpc.${name})`);
 }
 
 /** protobufjs gives a repeated option field as a value when it occurs once. */
