@@ -65,6 +65,8 @@ export function pipeStream(
       });
       if (mode === 'array') res.write('[');
       else if (mode === 'sse') res.write(': subscribed\n\n');
+      // an NDJSON event stream has nothing to write yet: send the headers now, so that the watcher knows it is subscribed
+      else if (route.events) res.flushHeaders();
     };
     // event streams answer with headers once the subscription is live
     if (route.events) call.on('metadata', start);

@@ -84,6 +84,18 @@ describe('REST gateway', () => {
     assert.equal(ev?.deleted, false);
   });
 
+  it('answers an NDJSON event stream with its headers as soon as it is subscribed', async () => {
+    const controller = new AbortController();
+    const res = await fetch(url('/Interface/WantInterfaceEvents/request'), {
+      method: 'POST',
+      headers: { accept: 'application/x-ndjson' },
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^application\/x-ndjson/);
+    controller.abort();
+  });
+
   it('ends an event stream when its timeout passes', async () => {
     const r = await post(url('/Interface/WantInterfaceEvents/request?timeout=300ms'), undefined, {
       accept: 'application/x-ndjson',
