@@ -97,6 +97,17 @@ describe('dumps', () => {
     await eventually(() => client.inFlight === 0, 'the abandoned dump to end');
   });
 
+  it('a dump that times out while its reader lags lets go of the socket', async () => {
+    const sim = await simulator(10_000);
+    const client = await connect(sim);
+    const dump = client.dump('sw_interface_dump', {}, { timeoutMs: 100 });
+    await dump.next();
+    await eventually(() => (dump as StreamQueue<Value>).length >= 1024, 'the reader to fall behind');
+    // the reader never comes back; the dump's timeout ends it, and the other calls go on
+    assert.equal((await client.request('show_version', {}, { timeoutMs: 2000 })).retval, 0);
+    await dump.return!();
+  });
+
   it('closing while a reader holds a dump paused still reads the unsubscribe and goodbye replies', async () => {
     const sim = await simulator(10_000);
     const seen: string[] = [];
