@@ -224,7 +224,7 @@ export class VppClient extends EventEmitter<{
     } catch (e) {
       group.ready = undefined;
       group.listeners.delete(listener);
-      if (group.listeners.size === 0) this.dropGroup(group);
+      if (group.listeners.size === 0) this.abandon(group, e);
       throw e;
     }
     let closed = false;
@@ -254,6 +254,15 @@ export class VppClient extends EventEmitter<{
       set?.delete(group);
       if (set?.size === 0) this.byEvent.delete(e);
     }
+  }
+
+  /** A group whose subscription failed; VPP may still have taken a request it did not answer in time. */
+  private abandon(group: Group, err: unknown): void {
+    this.dropGroup(group);
+    if (err instanceof VppClientError && (err.code === 'TIMEOUT' || err.code === 'ABORTED'))
+      this.disable(group, this.conn).catch((e: Error) =>
+        this.log.debug({ err: e.message, request: group.svc.request }, 'unsubscribe failed'),
+      );
   }
 
   private subscriptionValue(group: Group, on: boolean): Value {
@@ -452,7 +461,7 @@ export class VppClient extends EventEmitter<{
           for (const l of g.listeners) l.handlers.resumed?.();
         },
         (err: Error) => {
-          this.dropGroup(g);
+          this.abandon(g, err);
           for (const l of g.listeners) l.handlers.failed?.(err);
         },
       );
