@@ -79,6 +79,8 @@ describe('VppClient with the simulator', () => {
     await eventually(() => heard.length === 1, 'the first event');
     const b = await client.subscribe('want_interface_events', {}, { event: (n, v) => heard.push(['b', v]) });
     assert.equal(sim.received('want_interface_events'), 1, 'VPP is asked once for both');
+    assert.equal(client.subscriberCount('want_interface_events'), 2);
+    assert.equal(client.subscriberCount(), 2);
     await client.request('sw_interface_set_flags', { sw_if_index: 1, flags: [] });
     await eventually(() => heard.length === 3, 'the event to both listeners');
     const ev = (flags: number[]): Value => ({ pid: process.pid, sw_if_index: 1, flags, deleted: false });
@@ -91,6 +93,7 @@ describe('VppClient with the simulator', () => {
     assert.equal(sim.state.interfaceEventClients.size, 1, 'one listener left');
     await b.close();
     assert.equal(sim.state.interfaceEventClients.size, 0);
+    assert.equal(client.subscriberCount(), 0);
     assert.equal(sim.received('want_interface_events'), 2);
   });
 

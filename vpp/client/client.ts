@@ -242,9 +242,12 @@ export class VppClient extends EventEmitter<{
     };
   }
 
-  /** Listeners of a request's events, across all its subscribers. */
-  subscriberCount(request: string): number {
-    return this.groups.get(request)?.listeners.size ?? 0;
+  /** Listeners of a request's events, across all its subscribers; without a request, of every request. */
+  subscriberCount(request?: string): number {
+    if (request !== undefined) return this.groups.get(request)?.listeners.size ?? 0;
+    let n = 0;
+    for (const g of this.groups.values()) n += g.listeners.size;
+    return n;
   }
 
   private dropGroup(group: Group): void {
