@@ -104,6 +104,16 @@ describe('REST gateway', () => {
     assert.equal(r.text, '');
   });
 
+  it('takes a timeout longer than gRPC can carry as no deadline, and refuses a repeated one', async () => {
+    for (const timeout of ['600h', `${'9'.repeat(30)}h`]) {
+      const r = await post(url(`/Vpe/ShowVersion/request?timeout=${timeout}`));
+      assert.equal(r.status, 200, r.text);
+    }
+    const twice = await post(url('/Vpe/ShowVersion/request?timeout=1s&timeout=2s'));
+    assert.equal(twice.status, 400, twice.text);
+    assert.match((twice.json as { message: string }).message, /^timeout: give it once$/);
+  });
+
   describe('errors', () => {
     const expectError = async (
       path: string,
