@@ -37,6 +37,9 @@ const aborted = (signal: AbortSignal): VppClientError =>
     cause: signal.reason,
   });
 
+/** Node fires a longer timer at once; a wait of about 24.8 days is as good as none. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Watches a call's timer and abort signal; `touch` restarts the timer (streams
  * wait for the next message, not for the whole stream).
@@ -61,7 +64,7 @@ class Guard {
     clearTimeout(this.timer);
     this.timer = setTimeout(
       () => this.fail(new VppClientError('TIMEOUT', `no answer from VPP to ${this.what} within ${this.timeoutMs} ms`)),
-      this.timeoutMs,
+      Math.min(this.timeoutMs, MAX_TIMER_MS),
     );
   }
 

@@ -8,7 +8,7 @@ import type { VppErrorTable } from '../api/errors.ts';
 import { rpcShape, type RpcShape } from '../api/mapping.ts';
 import type { ApiModel, ServiceDef } from '../api/model.ts';
 import type { Codec, Decoded, Value } from '../codec/types.ts';
-import { stream, unary, type CallContext, type CallOptions } from './calls.ts';
+import { MAX_TIMER_MS, stream, unary, type CallContext, type CallOptions } from './calls.ts';
 import { Connection } from './connection.ts';
 import { disconnected, VppClientError } from './errors.ts';
 import { silentLog, type Log } from './log.ts';
@@ -322,7 +322,7 @@ export class VppClient extends EventEmitter<{
     if (this._state === 'connecting' && this.attempting) {
       const ms = opts.timeoutMs ?? this.opts.requestTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.attempting, new Promise((r) => (timer = setTimeout(r, ms)))]);
+      await Promise.race([this.attempting, new Promise((r) => (timer = setTimeout(r, Math.min(ms, MAX_TIMER_MS))))]);
       clearTimeout(timer);
     }
     return this.callContext();

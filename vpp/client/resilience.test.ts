@@ -47,6 +47,12 @@ describe('a client that copes', () => {
     assert.equal(sim.state.interfaceEventClients.size, 0);
   });
 
+  it('takes a timeout longer than a timer can wait as a long one, not as none left', async () => {
+    const sim = await simulator();
+    const client = await connect(sim);
+    assert.equal((await client.request('show_version', {}, { timeoutMs: 2 ** 32 })).retval, 0);
+  });
+
   it('cancels calls with an AbortSignal', async () => {
     const sim = await simulator({ interfaces: 3 });
     const client = await connect(sim);
