@@ -10,6 +10,7 @@ import { announcer, type Logger } from '../lib/log.ts';
 import { boundPortOf, formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
+import { clientErrorHandler, frameworkErrors } from './client-errors.ts';
 import { registerDocs } from './docs.ts';
 import { badRequest, fromServiceError, gatewayError, GatewayError } from './errors.ts';
 import { grpcClient, passBytes } from './grpc-channel.ts';
@@ -90,6 +91,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     ...(tls ? { https: tls } : {}),
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    clientErrorHandler,
+    frameworkErrors,
   });
 
   app.removeAllContentTypeParsers();

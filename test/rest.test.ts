@@ -200,6 +200,17 @@ describe('REST gateway', () => {
       });
     });
 
+    it("431 in the gateway's error form for a request line too long, closing the connection", async () => {
+      const r = await request(url(`/${'a'.repeat(70_000)}`), { method: 'POST' });
+      assert.equal(r.status, 431);
+      assert.equal(r.headers.get('connection'), 'close');
+      assert.deepEqual(r.json, { code: 3, message: 'the request line and headers are too large', details: [] });
+    });
+
+    it("400 in the gateway's error form for a URL that does not decode", async () => {
+      await expectError('/Vpe/%zz/request', {}, 400, 3, /not a valid url component/);
+    });
+
     it('404 for an unknown route, 405 for a known one with another method', async () => {
       await expectError('/Vpe/NoSuchCall/request', {}, 404, 5, /no route POST \/Vpe\/NoSuchCall\/request/);
       const r = await request(url('/Vpe/ShowVersion/request'), { method: 'GET' });
