@@ -18,10 +18,15 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** How long a stream whose reader lags may keep the socket paused while other calls wait behind it. */
+export const DEFAULT_HOLD_MS = 1000;
+
 export interface CallContext {
   conn: Connection;
   errors: VppErrorTable;
   timeoutMs: number;
+  /** default DEFAULT_HOLD_MS */
+  holdMs?: number;
   /** a message some subscription listens to, arriving with a call's context */
   onEvent(name: string, msg: Decoded): void;
 }
@@ -145,8 +150,31 @@ export function stream(
     if (err) queue.fail(err);
     else queue.end();
   };
-  // the socket to slow down is known once connected
-  const flow = { pause: () => ctx?.conn.pause(), resume: () => ctx?.conn.resume() };
+  // the socket to slow down is known once connected; it carries every other call too, so a reader
+  // that stays behind while others wait loses its stream rather than holding them up
+  let hold: NodeJS.Timeout | undefined;
+  const holdMs = (): number => ctx?.holdMs ?? DEFAULT_HOLD_MS;
+  const holding = (): void => {
+    if (ctx!.conn.inFlight <= 1) hold = setTimeout(holding, holdMs());
+    else
+      finish(
+        new VppClientError(
+          'OVERRUN',
+          `the reader of ${request} fell behind, and held up other calls to VPP for ${holdMs()} ms`,
+        ),
+      );
+  };
+  const flow = {
+    pause: () => {
+      if (!ctx) return;
+      ctx.conn.pause();
+      hold = setTimeout(holding, holdMs());
+    },
+    resume: () => {
+      clearTimeout(hold);
+      ctx?.conn.resume();
+    },
+  };
   const queue = new StreamQueue<Value>(flow, {
     start: () =>
       void ready().then(

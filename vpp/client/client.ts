@@ -58,6 +58,8 @@ export interface VppClientOptions {
   name?: string;
   /** per request; streams: longest wait between two messages. Default 10 s */
   requestTimeoutMs?: number;
+  /** how long a stream whose reader lags may hold up the other calls on the socket. Default 1 s */
+  holdMs?: number;
   connectTimeoutMs?: number;
   /** false: no reconnecting. Default: from 100 ms doubling to 5 s */
   reconnect?: false | { initialDelayMs?: number; maxDelayMs?: number };
@@ -337,6 +339,7 @@ export class VppClient extends EventEmitter<{
       conn,
       errors: this.opts.errors,
       timeoutMs: this.opts.requestTimeoutMs,
+      holdMs: this.opts.holdMs,
       onEvent: (n, m) => this.dispatchEvent(n, m),
     };
   }
