@@ -392,3 +392,71 @@ describe('faults under load, end to end', () => {
     }
   });
 });
+
+describe('a reader that stops reading a big dump', () => {
+  const BIG = 16_000;
+  let stack: Stack;
+  let c: Callers;
+  before(async () => {
+    stack = await startStack({ simArgs: ['--interfaces', String(BIG)] });
+    c = new Callers(stack.grpcTarget, stack.rest, BIG);
+  });
+  after(async () => {
+    await c?.close();
+    await stack?.stop();
+  });
+
+  /** Checked calls from another caller while the dump is held: how long the slowest took. */
+  async function othersWhileHeld(): Promise<number> {
+    c.tally.reset();
+    const t0 = performance.now();
+    const oks = await Promise.all([c.grpcMac(7), c.restMac(8), c.grpcDumpOne(9), c.restCli(10)]);
+    const ms = performance.now() - t0;
+    assert.deepEqual(oks, [true, true, true, true], JSON.stringify(c.tally.rows()));
+    return ms;
+  }
+
+  it('holds up the other calls for about a second, then loses its dump: over gRPC', async (t) => {
+    const dump = c.itf.swInterfaceDump({ name_filter_valid: false, name_filter: '' });
+    let got = 0;
+    dump.on('data', () => {
+      if (++got === 1) dump.pause();
+    });
+    const ended = new Promise<{ code: number; details: string }>((r) => dump.on('status', r));
+    dump.on('error', () => {});
+    await sleep(500);
+    const ms = await othersWhileHeld();
+    dump.resume();
+    const s = await ended;
+    t.diagnostic(
+      `gRPC: other calls answered in ${ms.toFixed(0)} ms; the dump ended after ${got} of ${BIG + 1}: ${s.code} ${s.details}`,
+    );
+    // without the limit they waited for the dump's whole timeout (10 s by default)
+    assert.ok(ms < HANG_MS, `${ms} ms`);
+    assert.equal(s.code, 8);
+    assert.match(s.details, /fell behind/);
+    assert.ok(got < BIG + 1);
+  });
+
+  it('holds up the other calls for about a second, then loses its dump: over REST', async (t) => {
+    // a client that asks for the dump as NDJSON and does not read it
+    const res = await c.pool.request({
+      method: 'POST',
+      path: '/Interface/SwInterfaceDump/request',
+      headers: { accept: 'application/x-ndjson' },
+    });
+    assert.equal(res.statusCode, 200);
+    await sleep(500);
+    const ms = await othersWhileHeld();
+    const lines = (await res.body.text()).trimEnd().split('\n');
+    const last = JSON.parse(lines[lines.length - 1]!) as { error?: { code: number; message: string } };
+    t.diagnostic(
+      `REST: other calls answered in ${ms.toFixed(0)} ms; the dump ended after ${lines.length - 1} of ${BIG + 1}: ` +
+        `${last.error?.code} ${last.error?.message}`,
+    );
+    // without the limit they waited for the dump's whole deadline (60 s through the gateway)
+    assert.ok(ms < HANG_MS, `${ms} ms`);
+    assert.equal(last.error?.code, 8);
+    assert.ok(lines.length - 1 < BIG + 1);
+  });
+});
