@@ -97,6 +97,22 @@ describe('VppClient with the simulator', () => {
     assert.equal(sim.received('want_interface_events'), 2);
   });
 
+  it('ends every subscription on request: each listener hears why, and VPP is unsubscribed', async () => {
+    const sim = await simulator({ interfaces: 1 });
+    const client = await connect(sim);
+    const failed: string[] = [];
+    for (const name of ['a', 'b'])
+      await client.subscribe(
+        'want_interface_events',
+        {},
+        { event() {}, failed: (e) => failed.push(`${name}: ${e.message}`) },
+      );
+    await client.endSubscriptions(new Error('going away'));
+    assert.deepEqual(failed, ['a: going away', 'b: going away']);
+    assert.equal(client.subscriberCount(), 0);
+    assert.equal(sim.state.interfaceEventClients.size, 0);
+  });
+
   it('answers the keepalives VPP sends', async () => {
     const sim = await simulator();
     await connect(sim);

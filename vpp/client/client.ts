@@ -244,6 +244,20 @@ export class VppClient extends EventEmitter<{
     };
   }
 
+  /**
+   * End every subscription: each listener's `failed` runs with `err`, and VPP
+   * is asked to stop the events. For a process about to go, whose watchers
+   * should hear why rather than wait.
+   */
+  async endSubscriptions(err: Error): Promise<void> {
+    const groups = [...this.groups.values()];
+    for (const g of groups) {
+      this.dropGroup(g);
+      for (const l of g.listeners) l.handlers.failed?.(err);
+    }
+    await Promise.all(groups.map((g) => this.disable(g, this.conn).catch(() => {})));
+  }
+
   /** Listeners of a request's events, across all its subscribers; without a request, of every request. */
   subscriberCount(request?: string): number {
     if (request !== undefined) return this.groups.get(request)?.listeners.size ?? 0;
