@@ -17,7 +17,7 @@ import { grpcClient, passBytes } from './grpc-channel.ts';
 import { checkReady } from './readiness.ts';
 import { GatewayMetrics, serveMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
-import { negotiate, pipeStream } from './streams.ts';
+import { endEventStreams, negotiate, pipeStream } from './streams.ts';
 import { requestTimeoutMs, TimeoutSyntaxError } from './timeout.ts';
 
 export interface RunningGateway {
@@ -265,6 +265,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     metricsPort,
     routes,
     async close() {
+      // event streams last until their callers leave: end them, or closing waits for ever
+      endEventStreams('the gateway is shutting down; events may have been missed: subscribe again');
       await app.close();
       client.close();
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));

@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { fromServiceError, type GatewayError } from './errors.ts';
+import { fromServiceError, gatewayError, type GatewayError } from './errors.ts';
 import type { Route } from './routes.ts';
 
 export type StreamMode = 'array' | 'ndjson' | 'sse';
@@ -25,6 +25,14 @@ export function negotiate(route: Route, accept: string | undefined): StreamMode 
   if (a.includes('application/json')) return 'array';
   if (a === '' || a.includes('*/*') || a.includes('application/*')) return route.events ? 'sse' : 'array';
   return undefined;
+}
+
+/** The event streams open now; they never end by themselves, so shutting down ends them. */
+const eventStreams = new Set<(err: GatewayError) => void>();
+
+/** End every open event stream with UNAVAILABLE and `message`. */
+export function endEventStreams(message: string): void {
+  for (const end of [...eventStreams]) end(gatewayError(status.UNAVAILABLE, message));
 }
 
 export interface StreamOutcome {
@@ -53,8 +61,26 @@ export function pipeStream(
       if (finished) return;
       finished = true;
       clearInterval(heartbeat);
+      eventStreams.delete(end);
       resolve(outcome);
     };
+    const fail = (err: GatewayError): void => {
+      if (!started) {
+        sendError(err);
+        return finish({ httpStatus: err.httpStatus, count, error: err });
+      }
+      // the status line is gone: say it in the stream's own terms
+      if (mode === 'ndjson') res.end(JSON.stringify({ error: err.body }) + '\n');
+      else if (mode === 'sse') res.end(`event: error\ndata: ${JSON.stringify(err.body)}\n\n`);
+      else res.destroy(); // a truncated chunked body: the client sees the transfer fail, not a short array
+      finish({ httpStatus: 200, count, error: err });
+    };
+    const end = (err: GatewayError): void => {
+      if (finished) return;
+      fail(err);
+      call.cancel();
+    };
+    if (route.events) eventStreams.add(end);
     const start = (): void => {
       if (started) return;
       started = true;
@@ -95,16 +121,7 @@ export function pipeStream(
         res.end(mode === 'array' ? ']' : undefined);
         return finish({ httpStatus: 200, count });
       }
-      const err = fromServiceError(e);
-      if (!started) {
-        sendError(err);
-        return finish({ httpStatus: err.httpStatus, count, error: err });
-      }
-      // the status line is gone: say it in the stream's own terms
-      if (mode === 'ndjson') res.end(JSON.stringify({ error: err.body }) + '\n');
-      else if (mode === 'sse') res.end(`event: error\ndata: ${JSON.stringify(err.body)}\n\n`);
-      else res.destroy(); // a truncated chunked body: the client sees the transfer fail, not a short array
-      finish({ httpStatus: 200, count, error: err });
+      fail(fromServiceError(e));
     });
     res.on('close', () => {
       if (finished) return;
