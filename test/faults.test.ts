@@ -241,7 +241,11 @@ describe('faults under load, end to end', () => {
     }
   });
 
-  it('the gRPC server killed and started again under the gateway', async (t) => {
+  /**
+   * The gRPC server goes away under the gateway and comes back on its port:
+   * 503 meanwhile, then full service, with the same gateway process.
+   */
+  async function serverOutage(t: TestContext, name: string, down: () => Promise<unknown>, streamEnd: RegExp) {
     const { tally } = c;
     await waitFor('VPP is connected', () => health.serving());
     tally.reset();
@@ -249,21 +253,23 @@ describe('faults under load, end to end', () => {
     const restOps = Object.entries(ALL_OPS)
       .filter(([k]) => k.startsWith('rest'))
       .map(([, op]) => op);
-    const watchers = await watchAll(c, ['sse', 'sse', 'ndjson', 'ndjson']);
+    const watchers = await watchAll(c, ['grpc', 'sse', 'sse', 'ndjson', 'ndjson']);
     const load = workers(WORKERS, mix(c, restOps));
     try {
       await sleep(300);
       checkClean(tally);
       await sim({ cmd: 'delay', ms: BUSY_VPP_MS });
       await sleep(100);
-      const fault = await observeFault(tally, () => stack.server.kill());
-      checkFault(t, 'gRPC server killed', fault, OUTAGE);
-      await checkWatchersEnded(t, watchers, fault.at, /./);
+      const downAt = performance.now();
+      const fault = await observeFault(tally, down);
+      t.diagnostic(`${name}: the server was gone ${(performance.now() - downAt).toFixed(0)} ms after it was told`);
+      checkFault(t, name, fault, OUTAGE);
+      await checkWatchersEnded(t, watchers, fault.at, streamEnd);
 
       await sleep(200);
-      const down = await fetch(`${stack.rest}/Vpe/ShowVersion/request`, { method: 'POST' });
-      assert.equal(down.status, 503);
-      assert.equal(((await down.json()) as { code: number }).code, 14);
+      const gone = await fetch(`${stack.rest}/Vpe/ShowVersion/request`, { method: 'POST' });
+      assert.equal(gone.status, 503);
+      assert.equal(((await gone.json()) as { code: number }).code, 14);
       assert.equal((await fetch(`${stack.rest}/readyz`)).status, 503);
 
       const askedAt = performance.now();
@@ -275,7 +281,7 @@ describe('faults under load, end to end', () => {
         waitFor('/readyz says ready', async () => (await fetch(`${stack.rest}/readyz`)).status === 200),
       ]);
       t.diagnostic(
-        `gRPC server killed: listening again ${(back - askedAt).toFixed(0)} ms after it was started; since then ` +
+        `${name}: listening again ${(back - askedAt).toFixed(0)} ms after it was started; since then ` +
           `REST served in ${restMs.toFixed(0)} ms, /readyz 200 in ${readyMs.toFixed(0)} ms`,
       );
       checkMeanwhile(t, tally);
@@ -286,6 +292,19 @@ describe('faults under load, end to end', () => {
       await load.stop();
     }
     await eventsFlow();
+  }
+
+  it('the gRPC server killed (SIGKILL) and started again under the gateway', async (t) => {
+    await serverOutage(t, 'gRPC server killed', () => stack.server.kill(), /./);
+  });
+
+  it('the gRPC server stopped (SIGTERM) and started again: it ends event streams saying why, and exits at once', async (t) => {
+    await serverOutage(
+      t,
+      'gRPC server stopped',
+      async () => assert.equal(await stack.server.stop(HANG_MS), 0),
+      /the server is shutting down; events may have been missed/,
+    );
   });
 
   it('a slow VPP: deadlines end calls promptly, and nothing stays in flight', async (t) => {
@@ -389,6 +408,34 @@ describe('faults under load, end to end', () => {
       } finally {
         await load.stop();
       }
+    }
+  });
+
+  // last: the gateway does not come back
+  it('the gateway stopped (SIGTERM) with event streams open: it ends them saying why, and exits at once', async (t) => {
+    const { tally } = c;
+    await waitFor('VPP is connected', () => health.serving());
+    tally.reset();
+    const restOps = Object.entries(ALL_OPS)
+      .filter(([k]) => k.startsWith('rest'))
+      .map(([, op]) => op);
+    const watchers = await watchAll(c, ['sse', 'sse', 'ndjson', 'ndjson']);
+    const load = workers(WORKERS, mix(c, restOps));
+    try {
+      await sleep(300);
+      checkClean(tally);
+      let exited = NaN;
+      const fault = await observeFault(tally, async () => {
+        const t0 = performance.now();
+        assert.equal(await stack.gateway!.stop(HANG_MS), 0);
+        exited = performance.now() - t0;
+      });
+      t.diagnostic(`gateway stopped: it exited ${exited.toFixed(0)} ms after SIGTERM`);
+      // calls under way are answered; the ones that come as it closes are refused or find no one
+      checkFault(t, 'gateway stopped', fault, /^(ok|HTTP 503|no answer \(.*\))$/);
+      await checkWatchersEnded(t, watchers, fault.at, /the gateway is shutting down; events may have been missed/);
+    } finally {
+      await load.stop();
     }
   });
 });
