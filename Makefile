@@ -4,13 +4,14 @@ ERRORS ?= ../shared/vpp-errors.json
 GENERATE_ARGS = --api-dir $(API_DIR) $(if $(wildcard $(ERRORS)),--errors $(ERRORS))
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run bench
+.PHONY: help deps system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run bench soak
 
 help:
 	@echo "make run              start gRPC server and REST gateway (simulator if no VPP socket)"
 	@echo "make test             lint, type check, generated-file check, unit and end-to-end tests"
 	@echo "make generate         regenerate proto/ and openapi/ from API_DIR=$(API_DIR)"
 	@echo "make sim              start the VPP simulator alone"
+	@echo "make soak             soak for SOAK_SECONDS (180) and a corpus of HOSTILE_REQUESTS (100000) bad requests"
 
 # Install when package.json or the lock changed. `npm install` rather than `npm ci`:
 # the registry lacks @bufbuild/buf's macOS/Windows packages, which npm then
@@ -66,3 +67,9 @@ run: deps
 # benchmarks of every hop (simulator, or VPP at VPP_API_SOCKET); writes bench/RESULTS.md
 bench: deps
 	npm run bench
+
+# long load and hostile-input runs; they print their figures (duration, calls, memory, outcomes)
+SOAK_SECONDS ?= 180
+HOSTILE_REQUESTS ?= 100000
+soak: deps $(CLIENT_TS)
+	SOAK_SECONDS=$(SOAK_SECONDS) HOSTILE_REQUESTS=$(HOSTILE_REQUESTS) npm run soak

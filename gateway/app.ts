@@ -10,6 +10,7 @@ import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
+import { clientErrorHandler, frameworkErrors } from './client-errors.ts';
 import { registerDocs } from './docs.ts';
 import { badRequest, fromCallError, gatewayError, GatewayError } from './errors.ts';
 import { grpcClient } from './grpc-channel.ts';
@@ -18,7 +19,7 @@ import { checkReady } from './readiness.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
 import { gatewayGuards } from './security.ts';
-import { negotiate, pipeStream } from './streams.ts';
+import { endEventStreams, negotiate, pipeStream } from './streams.ts';
 import { requestTimeoutMs, TimeoutSyntaxError } from './timeout.ts';
 
 export interface RunningGateway {
@@ -90,6 +91,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     ...(tls ? { https: tls } : {}),
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    clientErrorHandler,
+    frameworkErrors,
   });
 
   app.removeAllContentTypeParsers();
@@ -237,6 +240,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     metricsPort: metricsEndpoint.port,
     routes,
     async close() {
+      // event streams last until their callers leave: end them, or closing waits for ever
+      endEventStreams('the gateway is shutting down; events may have been missed: subscribe again');
       await app.close();
       client.close();
       guards.close();

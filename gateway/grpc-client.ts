@@ -53,7 +53,9 @@ function percentDecode(s: string): string {
 /** gRPC's timeout header: at most 8 digits and a unit. */
 function timeoutHeader(ms: number): string {
   const m = Math.max(1, Math.ceil(ms));
-  return m < 1e8 ? `${m}m` : `${Math.ceil(m / 1000)}S`;
+  if (m < 1e8) return `${m}m`;
+  const s = Math.ceil(m / 1000);
+  return s < 1e8 ? `${s}S` : `${Math.min(99_999_999, Math.ceil(s / 3600))}H`;
 }
 
 function statusOf(headers: IncomingHttpHeaders): GrpcCallError | null | undefined {

@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { status } from '@grpc/grpc-js';
-import { fromCallError, type GatewayError } from './errors.ts';
+import { fromCallError, gatewayError, type GatewayError } from './errors.ts';
 import type { GrpcCall, GrpcCallError } from './grpc-client.ts';
 import type { Route } from './routes.ts';
 
@@ -26,6 +26,14 @@ export function negotiate(route: Route, accept: string | undefined): StreamMode 
   if (a.includes('application/json')) return 'array';
   if (a === '' || a.includes('*/*') || a.includes('application/*')) return route.events ? 'sse' : 'array';
   return undefined;
+}
+
+/** The event streams open now; they never end by themselves, so shutting down ends them. */
+const eventStreams = new Set<(err: GatewayError) => void>();
+
+/** End every open event stream with UNAVAILABLE and `message`. */
+export function endEventStreams(message: string): void {
+  for (const end of [...eventStreams]) end(gatewayError(status.UNAVAILABLE, message));
 }
 
 export interface StreamOutcome {
@@ -54,8 +62,26 @@ export function pipeStream(
       if (finished) return;
       finished = true;
       clearInterval(heartbeat);
+      eventStreams.delete(end);
       resolve(outcome);
     };
+    const fail = (err: GatewayError): void => {
+      if (!started) {
+        sendError(err);
+        return finish({ httpStatus: err.httpStatus, count, error: err });
+      }
+      // the status line is gone: say it in the stream's own terms
+      if (mode === 'ndjson') res.end(JSON.stringify({ error: err.body }) + '\n');
+      else if (mode === 'sse') res.end(`event: error\ndata: ${JSON.stringify(err.body)}\n\n`);
+      else res.destroy(); // a truncated chunked body: the client sees the transfer fail, not a short array
+      finish({ httpStatus: 200, count, error: err });
+    };
+    const end = (err: GatewayError): void => {
+      if (finished) return;
+      fail(err);
+      call.cancel();
+    };
+    if (route.events) eventStreams.add(end);
     const start = (): void => {
       if (started) return;
       started = true;
@@ -66,6 +92,8 @@ export function pipeStream(
       });
       if (mode === 'array') res.write('[');
       else if (mode === 'sse') res.write(': subscribed\n\n');
+      // an NDJSON event stream has nothing to write yet: send the headers now, so that the watcher knows it is subscribed
+      else if (route.events) res.flushHeaders();
     };
     // event streams answer with headers once the subscription is live
     if (route.events) call.on('metadata', start);
@@ -94,16 +122,7 @@ export function pipeStream(
         res.end(mode === 'array' ? ']' : undefined);
         return finish({ httpStatus: 200, count });
       }
-      const err = fromCallError(e);
-      if (!started) {
-        sendError(err);
-        return finish({ httpStatus: err.httpStatus, count, error: err });
-      }
-      // the status line is gone: say it in the stream's own terms
-      if (mode === 'ndjson') res.end(JSON.stringify({ error: err.body }) + '\n');
-      else if (mode === 'sse') res.end(`event: error\ndata: ${JSON.stringify(err.body)}\n\n`);
-      else res.destroy(); // a truncated chunked body: the client sees the transfer fail, not a short array
-      finish({ httpStatus: 200, count, error: err });
+      fail(fromCallError(e));
     });
     res.on('close', () => {
       if (finished) return;

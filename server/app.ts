@@ -10,7 +10,7 @@ import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { loadErrorTable } from '../vpp/api/errors.ts';
 import { loadProtoDir } from '../vpp/api/load-proto.ts';
-import { VppClient } from '../vpp/client/index.ts';
+import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { ServerConfig } from './config.ts';
@@ -161,6 +161,10 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     rpcs,
     close(graceMs = 5000) {
       closing ??= (async () => {
+        // event streams last until their callers leave: end them first, saying why, or they hold up the shutdown
+        await client.endSubscriptions(
+          new VppClientError('CLOSED', 'the server is shutting down; events may have been missed: subscribe again'),
+        );
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
             server.forceShutdown();

@@ -51,6 +51,14 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
         this.set(client.inFlight);
       },
     });
+    new Gauge({
+      name: 'vpp_rpc_vpp_event_watchers',
+      help: 'Event streams subscribed through the VPP connection',
+      registers,
+      collect() {
+        this.set(client.subscriberCount());
+      },
+    });
     this.vppState = new Gauge({
       name: 'vpp_rpc_vpp_state',
       help: 'State of the VPP connection (1 for the current one)',

@@ -109,6 +109,7 @@ export function toStatus(err: unknown, request: string): RpcFailure {
       ABORTED: status.CANCELLED,
       INCOMPATIBLE: status.FAILED_PRECONDITION,
       NOT_SUPPORTED: status.UNIMPLEMENTED,
+      OVERRUN: status.RESOURCE_EXHAUSTED,
       CLOSED: status.UNAVAILABLE,
     }[err.code];
     return rpcFailure(code, err.message);

@@ -99,12 +99,34 @@ describe('REST gateway', () => {
     assert.equal(ev?.deleted, false);
   });
 
+  it('answers an NDJSON event stream with its headers as soon as it is subscribed', async () => {
+    const controller = new AbortController();
+    const res = await fetch(url('/Interface/WantInterfaceEvents/request'), {
+      method: 'POST',
+      headers: { accept: 'application/x-ndjson' },
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type')!, /^application\/x-ndjson/);
+    controller.abort();
+  });
+
   it('ends an event stream when its timeout passes', async () => {
     const r = await post(url('/Interface/WantInterfaceEvents/request?timeout=300ms'), undefined, {
       accept: 'application/x-ndjson',
     });
     assert.equal(r.status, 200);
     assert.equal(r.text, '');
+  });
+
+  it('takes a timeout longer than gRPC can carry as no deadline, and refuses a repeated one', async () => {
+    for (const timeout of ['600h', `${'9'.repeat(30)}h`]) {
+      const r = await post(url(`/Vpe/ShowVersion/request?timeout=${timeout}`));
+      assert.equal(r.status, 200, r.text);
+    }
+    const twice = await post(url('/Vpe/ShowVersion/request?timeout=1s&timeout=2s'));
+    assert.equal(twice.status, 400, twice.text);
+    assert.match((twice.json as { message: string }).message, /^timeout: give it once$/);
   });
 
   describe('errors', () => {
@@ -191,6 +213,17 @@ describe('REST gateway', () => {
       await expectError('/Vpe/ShowVersion/request', '<xml/>', 415, 3, /content type application\/xml/, {
         'content-type': 'application/xml',
       });
+    });
+
+    it("431 in the gateway's error form for a request line too long, closing the connection", async () => {
+      const r = await request(url(`/${'a'.repeat(70_000)}`), { method: 'POST' });
+      assert.equal(r.status, 431);
+      assert.equal(r.headers.get('connection'), 'close');
+      assert.deepEqual(r.json, { code: 3, message: 'the request line and headers are too large', details: [] });
+    });
+
+    it("400 in the gateway's error form for a URL that does not decode", async () => {
+      await expectError('/Vpe/%zz/request', {}, 400, 3, /not a valid url component/);
     });
 
     it('404 for an unknown route, 405 for a known one with another method', async () => {

@@ -21,6 +21,8 @@ export interface Stack {
   gatewayMetricsPort: number;
   /** start the simulator again (after a kill), on the same socket */
   restartSim(args?: string[]): Promise<Child>;
+  /** start the gRPC server again (after a kill), on the same gRPC port; its metrics port changes */
+  restartServer(): Promise<Child>;
   stop(): Promise<void>;
 }
 
@@ -54,22 +56,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   try {
     let sim = opts.sim === false ? undefined : await startSim(socket, opts.simArgs, opts.echo);
     if (sim) children.push(sim);
-    const server = await startChild({
-      name: 'server',
-      entry: 'server/main.ts',
-      args: [
-        '--vpp-socket',
-        socket,
-        '--listen',
-        '127.0.0.1:0',
-        '--metrics-listen',
-        '127.0.0.1:0',
-        ...(opts.serverArgs ?? []),
-      ],
-      env: { ...LOG_ENV, ...opts.env },
-      readyMessage: 'gRPC server listening',
-      echo: opts.echo,
-    });
+    const startServer = (listen: string): Promise<Child> =>
+      startChild({
+        name: 'server',
+        entry: 'server/main.ts',
+        args: [
+          '--vpp-socket',
+          socket,
+          '--listen',
+          listen,
+          '--metrics-listen',
+          '127.0.0.1:0',
+          ...(opts.serverArgs ?? []),
+        ],
+        env: { ...LOG_ENV, ...opts.env },
+        readyMessage: 'gRPC server listening',
+        echo: opts.echo,
+      });
+    const server = await startServer('127.0.0.1:0');
     children.push(server);
     const grpcPort = portOf(server.ready.grpc);
     let gateway: Child | undefined;
@@ -110,6 +114,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         stack.sim = sim;
         children.push(sim);
         return sim;
+      },
+      async restartServer() {
+        const next = await startServer(stack.grpcTarget);
+        stack.server = next;
+        stack.serverMetricsPort = portOf(next.ready.metrics);
+        children.push(next);
+        return next;
       },
       async stop() {
         await Promise.all(children.reverse().map((c) => c.stop(3000)));

@@ -18,10 +18,15 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** How long a stream whose reader lags may keep the socket paused while other calls wait behind it. */
+export const DEFAULT_HOLD_MS = 1000;
+
 export interface CallContext {
   conn: Connection;
   errors: VppErrorTable;
   timeoutMs: number;
+  /** default DEFAULT_HOLD_MS */
+  holdMs?: number;
   /** a message some subscription listens to, arriving with a call's context */
   onEvent(name: string, msg: Decoded): void;
 }
@@ -36,6 +41,9 @@ const aborted = (signal: AbortSignal): VppClientError =>
   new VppClientError('ABORTED', `the call was cancelled${signal.reason ? `: ${String(signal.reason)}` : ''}`, {
     cause: signal.reason,
   });
+
+/** Node fires a longer timer at once; a wait of about 24.8 days is as good as none. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Watches a call's timer and abort signal; `touch` restarts the timer (streams
@@ -61,7 +69,7 @@ class Guard {
     clearTimeout(this.timer);
     this.timer = setTimeout(
       () => this.fail(new VppClientError('TIMEOUT', `no answer from VPP to ${this.what} within ${this.timeoutMs} ms`)),
-      this.timeoutMs,
+      Math.min(this.timeoutMs, MAX_TIMER_MS),
     );
   }
 
@@ -188,8 +196,31 @@ export function stream(
     if (err) queue.fail(err);
     else queue.end();
   };
-  // the socket to slow down is known once connected
-  const flow = { pause: () => ctx?.conn.pause(), resume: () => ctx?.conn.resume() };
+  // the socket to slow down is known once connected; it carries every other call too, so a reader
+  // that stays behind while others wait loses its stream rather than holding them up
+  let hold: NodeJS.Timeout | undefined;
+  const holdMs = (): number => ctx?.holdMs ?? DEFAULT_HOLD_MS;
+  const holding = (): void => {
+    if (ctx!.conn.inFlight <= 1) hold = setTimeout(holding, holdMs());
+    else
+      finish(
+        new VppClientError(
+          'OVERRUN',
+          `the reader of ${request} fell behind, and held up other calls to VPP for ${holdMs()} ms`,
+        ),
+      );
+  };
+  const flow = {
+    pause: () => {
+      if (!ctx) return;
+      ctx.conn.pause();
+      hold = setTimeout(holding, holdMs());
+    },
+    resume: () => {
+      clearTimeout(hold);
+      ctx?.conn.resume();
+    },
+  };
   const queue = new StreamQueue<Value>(flow, {
     start: () =>
       void ready().then(

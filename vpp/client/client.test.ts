@@ -79,6 +79,8 @@ describe('VppClient with the simulator', () => {
     await eventually(() => heard.length === 1, 'the first event');
     const b = await client.subscribe('want_interface_events', {}, { event: (n, v) => heard.push(['b', v]) });
     assert.equal(sim.received('want_interface_events'), 1, 'VPP is asked once for both');
+    assert.equal(client.subscriberCount('want_interface_events'), 2);
+    assert.equal(client.subscriberCount(), 2);
     await client.request('sw_interface_set_flags', { sw_if_index: 1, flags: [] });
     await eventually(() => heard.length === 3, 'the event to both listeners');
     const ev = (flags: number[]): Value => ({ pid: process.pid, sw_if_index: 1, flags, deleted: false });
@@ -91,7 +93,24 @@ describe('VppClient with the simulator', () => {
     assert.equal(sim.state.interfaceEventClients.size, 1, 'one listener left');
     await b.close();
     assert.equal(sim.state.interfaceEventClients.size, 0);
+    assert.equal(client.subscriberCount(), 0);
     assert.equal(sim.received('want_interface_events'), 2);
+  });
+
+  it('ends every subscription on request: each listener hears why, and VPP is unsubscribed', async () => {
+    const sim = await simulator({ interfaces: 1 });
+    const client = await connect(sim);
+    const failed: string[] = [];
+    for (const name of ['a', 'b'])
+      await client.subscribe(
+        'want_interface_events',
+        {},
+        { event() {}, failed: (e) => failed.push(`${name}: ${e.message}`) },
+      );
+    await client.endSubscriptions(new Error('going away'));
+    assert.deepEqual(failed, ['a: going away', 'b: going away']);
+    assert.equal(client.subscriberCount(), 0);
+    assert.equal(sim.state.interfaceEventClients.size, 0);
   });
 
   it('answers the keepalives VPP sends', async () => {

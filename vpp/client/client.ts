@@ -8,7 +8,7 @@ import type { VppErrorTable } from '../api/errors.ts';
 import { rpcShape, type RpcShape } from '../api/mapping.ts';
 import type { ApiModel, ServiceDef } from '../api/model.ts';
 import type { Codec, Decoded, Value } from '../codec/types.ts';
-import { stream, unary, type CallContext, type CallOptions } from './calls.ts';
+import { MAX_TIMER_MS, stream, unary, type CallContext, type CallOptions } from './calls.ts';
 import { Connection } from './connection.ts';
 import { disconnected, VppClientError } from './errors.ts';
 import { silentLog, type Log } from './log.ts';
@@ -58,6 +58,8 @@ export interface VppClientOptions {
   name?: string;
   /** per request; streams: longest wait between two messages. Default 10 s */
   requestTimeoutMs?: number;
+  /** how long a stream whose reader lags may hold up the other calls on the socket. Default 1 s */
+  holdMs?: number;
   connectTimeoutMs?: number;
   /** false: no reconnecting. Default: from 100 ms doubling to 5 s */
   reconnect?: false | { initialDelayMs?: number; maxDelayMs?: number };
@@ -235,7 +237,7 @@ export class VppClient extends EventEmitter<{
     } catch (e) {
       group.ready = undefined;
       group.listeners.delete(listener);
-      if (group.listeners.size === 0) this.dropGroup(group);
+      if (group.listeners.size === 0) this.abandon(group, e);
       throw e;
     }
     let closed = false;
@@ -253,9 +255,26 @@ export class VppClient extends EventEmitter<{
     };
   }
 
-  /** Listeners of a request's events, across all its subscribers. */
-  subscriberCount(request: string): number {
-    return this.groups.get(request)?.listeners.size ?? 0;
+  /**
+   * End every subscription: each listener's `failed` runs with `err`, and VPP
+   * is asked to stop the events. For a process about to go, whose watchers
+   * should hear why rather than wait.
+   */
+  async endSubscriptions(err: Error): Promise<void> {
+    const groups = [...this.groups.values()];
+    for (const g of groups) {
+      this.dropGroup(g);
+      for (const l of g.listeners) l.handlers.failed?.(err);
+    }
+    await Promise.all(groups.map((g) => this.disable(g, this.conn).catch(() => {})));
+  }
+
+  /** Listeners of a request's events, across all its subscribers; without a request, of every request. */
+  subscriberCount(request?: string): number {
+    if (request !== undefined) return this.groups.get(request)?.listeners.size ?? 0;
+    let n = 0;
+    for (const g of this.groups.values()) n += g.listeners.size;
+    return n;
   }
 
   private dropGroup(group: Group): void {
@@ -265,6 +284,15 @@ export class VppClient extends EventEmitter<{
       set?.delete(group);
       if (set?.size === 0) this.byEvent.delete(e);
     }
+  }
+
+  /** A group whose subscription failed; VPP may still have taken a request it did not answer in time. */
+  private abandon(group: Group, err: unknown): void {
+    this.dropGroup(group);
+    if (err instanceof VppClientError && (err.code === 'TIMEOUT' || err.code === 'ABORTED'))
+      this.disable(group, this.conn).catch((e: Error) =>
+        this.log.debug({ err: e.message, request: group.svc.request }, 'unsubscribe failed'),
+      );
   }
 
   private subscriptionValue(group: Group, on: boolean): Value {
@@ -325,7 +353,7 @@ export class VppClient extends EventEmitter<{
     if (this._state === 'connecting' && this.attempting) {
       const ms = opts.timeoutMs ?? this.opts.requestTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.attempting, new Promise((r) => (timer = setTimeout(r, ms)))]);
+      await Promise.race([this.attempting, new Promise((r) => (timer = setTimeout(r, Math.min(ms, MAX_TIMER_MS))))]);
       clearTimeout(timer);
     }
     return this.callContext();
@@ -342,6 +370,7 @@ export class VppClient extends EventEmitter<{
         conn,
         errors: this.opts.errors,
         timeoutMs: this.opts.requestTimeoutMs,
+        holdMs: this.opts.holdMs,
         onEvent: (n, m) => this.dispatchEvent(n, m),
       };
       this.contexts.set(conn, ctx);
@@ -472,7 +501,7 @@ export class VppClient extends EventEmitter<{
           for (const l of g.listeners) l.handlers.resumed?.();
         },
         (err: Error) => {
-          this.dropGroup(g);
+          this.abandon(g, err);
           for (const l of g.listeners) l.handlers.failed?.(err);
         },
       );

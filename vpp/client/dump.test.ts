@@ -16,6 +16,27 @@ async function simulator(interfaces: number) {
   return sim;
 }
 
+/** Read what is left of a dump: how many items came, and the error it ended with, if any. */
+async function readRest(dump: AsyncIterable<Value>): Promise<{ got: number; err: unknown }> {
+  let got = 0;
+  try {
+    for await (const _ of dump) got++;
+    return { got, err: undefined };
+  } catch (err) {
+    return { got, err };
+  }
+}
+
+/** A client with a dump of 10,000 interfaces whose reader took one and fell behind. */
+async function laggingDump(opts: { holdMs: number }, dumpTimeoutMs?: number) {
+  const sim = await simulator(10_000);
+  const client = await connect(sim, opts);
+  const dump = client.dump('sw_interface_dump', {}, dumpTimeoutMs === undefined ? {} : { timeoutMs: dumpTimeoutMs });
+  await dump.next();
+  await eventually(() => (dump as StreamQueue<Value>).length >= 1024, 'the reader to fall behind');
+  return { client, dump };
+}
+
 describe('dumps', () => {
   it('10,000 interfaces arrive complete and in order, with the socket paused while the reader lags', async () => {
     const sim = await simulator(10_000);
@@ -45,13 +66,10 @@ describe('dumps', () => {
     const first = await dump.next();
     assert.equal((first.value as Value).interface_name, 'local0');
     const calls = [1, 2, 3].map(() => client.request('show_version').catch((e: Error) => e));
-    let got = 1;
-    const err = await (async () => {
-      for await (const _ of dump) got++;
-    })().catch((e: Error) => e);
+    const { got, err } = await readRest(dump);
     assert.ok(err instanceof VppClientError);
     assert.equal(err.code, 'DISCONNECTED');
-    assert.equal(got, 50, 'every detail that came was delivered');
+    assert.equal(got + 1, 50, 'every detail that came was delivered');
     for (const e of await Promise.all(calls)) {
       assert.ok(e instanceof VppClientError);
       assert.equal(e.code, 'DISCONNECTED');
@@ -95,6 +113,32 @@ describe('dumps', () => {
       'loop2999',
     ]);
     await eventually(() => client.inFlight === 0, 'the abandoned dump to end');
+  });
+
+  it('a dump that times out while its reader lags lets go of the socket', async () => {
+    // only the dump's own timeout ends it here
+    const { client, dump } = await laggingDump({ holdMs: 60_000 }, 100);
+    // the reader never comes back; the dump's timeout ends it, and the other calls go on
+    assert.equal((await client.request('show_version', {}, { timeoutMs: 2000 })).retval, 0);
+    await dump.return!();
+  });
+
+  it('a reader that stays behind while other calls wait loses its dump, and holds them up no longer', async () => {
+    const { client, dump } = await laggingDump({ holdMs: 100 });
+    assert.equal((await client.request('show_version', {}, { timeoutMs: 5000 })).retval, 0);
+    // the reader comes back: what had come, then the reason it stopped
+    const { got, err } = await readRest(dump);
+    assert.ok(err instanceof VppClientError);
+    assert.equal(err.code, 'OVERRUN');
+    assert.ok(got + 1 > 1024 && got + 1 < 10_001, `${got + 1} details`);
+  });
+
+  it('a reader that stays behind with nobody else waiting keeps its dump', async () => {
+    const { dump } = await laggingDump({ holdMs: 50 });
+    await new Promise((r) => setTimeout(r, 200));
+    const { got, err } = await readRest(dump);
+    assert.equal(err, undefined);
+    assert.equal(got + 1, 10_001);
   });
 
   it('closing while a reader holds a dump paused still reads the unsubscribe and goodbye replies', async () => {

@@ -8,6 +8,7 @@ export type VppClientErrorCode =
   | 'ABORTED' // the caller gave up (AbortSignal)
   | 'INCOMPATIBLE' // VPP does not have this message, or has it with another CRC
   | 'NOT_SUPPORTED' // a transport message, or a shape the call does not take
+  | 'OVERRUN' // a stream's reader fell behind while other calls waited on the socket
   | 'CLOSED'; // the client was closed
 
 export class VppClientError extends Error {

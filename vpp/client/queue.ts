@@ -52,6 +52,8 @@ export class StreamQueue<T> implements AsyncIterableIterator<T> {
     if (this.done) return;
     this.done = true;
     this.settleWaiter();
+    // nothing more comes for this stream: the socket carries other calls' replies
+    this.unpause();
   }
 
   fail(err: Error): void {
@@ -59,6 +61,7 @@ export class StreamQueue<T> implements AsyncIterableIterator<T> {
     this.done = true;
     this.error = err;
     this.settleWaiter();
+    this.unpause();
   }
 
   private settleWaiter(): void {

@@ -35,6 +35,24 @@ describe('a client that copes', () => {
     assert.equal(client.state, 'connected');
   });
 
+  it('turns off a subscription that VPP answered too late', async () => {
+    const sim = await simulator({ interfaces: 1 });
+    const client = await connect(sim);
+    sim.delay(200, 'want_interface_events');
+    const err = await client.subscribe('want_interface_events', {}, { event() {} }, { timeoutMs: 20 }).catch((e) => e);
+    assert.equal(code(err), 'TIMEOUT');
+    assert.equal(client.subscriberCount('want_interface_events'), 0);
+    // VPP took the request: it is told to stop again
+    await eventually(() => sim.received('want_interface_events') === 2, 'the unsubscribe');
+    assert.equal(sim.state.interfaceEventClients.size, 0);
+  });
+
+  it('takes a timeout longer than a timer can wait as a long one, not as none left', async () => {
+    const sim = await simulator();
+    const client = await connect(sim);
+    assert.equal((await client.request('show_version', {}, { timeoutMs: 2 ** 32 })).retval, 0);
+  });
+
   it('cancels calls with an AbortSignal', async () => {
     const sim = await simulator({ interfaces: 3 });
     const client = await connect(sim);
