@@ -74,7 +74,8 @@ function deadlineOf(req: FastifyRequest, fallbackMs: number | undefined): number
     throw e;
   }
   ms ??= fallbackMs;
-  return ms === undefined ? undefined : Date.now() + ms;
+  // Infinity: a timeout longer than any timer is no deadline at all
+  return ms === undefined || !Number.isFinite(ms) ? undefined : Date.now() + ms;
 }
 
 export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {

@@ -103,6 +103,18 @@ describe('the gateway gRPC client', () => {
     assert.deepEqual([...err.statusDetails!], [1, 2, 3]);
   });
 
+  it('keeps its session through many error statuses (a reset on a finished stream would cost it)', async () => {
+    const codes = new Set<number>();
+    for (let i = 0; i < 1500; i += 50)
+      await Promise.all(
+        Array.from({ length: 50 }, () =>
+          client.unary('/t.T/Fail', Buffer.alloc(0)).catch((e: GrpcCallError) => codes.add(e.code)),
+        ),
+      );
+    assert.deepEqual([...codes], [grpc.status.NOT_FOUND]);
+    assert.equal((await client.unary('/t.T/Echo', Buffer.from('still'))).toString(), 'echo:still');
+  });
+
   it('reports an unknown method as UNIMPLEMENTED', async () => {
     const err = (await client.unary('/t.T/Nope', Buffer.alloc(0)).catch((e: unknown) => e)) as GrpcCallError;
     assert.equal(err.code, grpc.status.UNIMPLEMENTED);

@@ -41,6 +41,8 @@ export interface GrpcClientOptions {
 }
 
 const { NGHTTP2_CANCEL } = http2.constants;
+/** the longest delay a Node timer takes (about 24.8 days) */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function percentDecode(s: string): string {
   try {
@@ -116,10 +118,11 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
   ) {
     super();
     const reader = new MessageReader(max);
-    if (deadline !== undefined)
+    if (deadline !== undefined && Number.isFinite(deadline))
       this.timer = setTimeout(
         () => this.fail(new GrpcCallError(status.DEADLINE_EXCEEDED, 'deadline exceeded', undefined)),
-        Math.max(0, deadline - Date.now()),
+        // Node fires a longer timer at once
+        Math.min(MAX_TIMER_MS, Math.max(0, deadline - Date.now())),
       );
     stream.on('response', (headers) => {
       const s = statusOf(headers); // trailers-only: the status comes with the headers
@@ -185,14 +188,21 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
     this.stream.close(NGHTTP2_CANCEL);
   }
 
+  /** The server ended the call with this status: its stream is over, nothing to reset. */
   private finish(s: GrpcCallError | null): void {
     if (this.done) return;
-    if (s) return this.fail(s);
     this.done = true;
     clearTimeout(this.timer);
-    this.emit('end');
+    if (s) this.emit('error', s);
+    else this.emit('end');
   }
 
+  /**
+   * The call failed on this side (deadline, a bad message, the connection):
+   * reset the stream. Never after the server ended it: a reset on a finished
+   * stream counts as an invalid frame, and Node's server drops the whole
+   * session once a thousand of those add up.
+   */
   private fail(err: GrpcCallError): void {
     if (this.done) return;
     this.done = true;
@@ -244,7 +254,8 @@ export class GrpcClient {
       te: 'trailers',
       'user-agent': 'vpp-rpc-gateway',
     };
-    if (opts.deadline !== undefined) headers['grpc-timeout'] = timeoutHeader(opts.deadline - Date.now());
+    if (opts.deadline !== undefined && Number.isFinite(opts.deadline))
+      headers['grpc-timeout'] = timeoutHeader(opts.deadline - Date.now());
     if (opts.authorization) headers.authorization = opts.authorization;
     const stream = this.connection().request(headers);
     const call = new GrpcCall(stream, opts.deadline, this.max);

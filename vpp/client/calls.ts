@@ -102,7 +102,7 @@ class UnaryCall implements Pending {
 
   start(timeoutMs: number): void {
     if (timeoutMs > 0 && Number.isFinite(timeoutMs))
-      this.timer = setTimeout(UnaryCall.expire, timeoutMs, this, timeoutMs);
+      this.timer = setTimeout(UnaryCall.expire, Math.min(timeoutMs, MAX_TIMER_MS), this, timeoutMs);
     this.signal?.addEventListener('abort', this, { once: true });
   }
 
