@@ -11,6 +11,7 @@
  * Prints a table and writes bench/RESULTS.md.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -67,6 +68,8 @@ const gateway = await startChild({
 });
 children.push(gateway);
 const rest = `http://127.0.0.1:${portOf(gateway.ready.rest)}`;
+const floor = await startChild({ name: 'floor', entry: 'bench/floor-server.ts', readyMessage: 'floor listening' });
+children.push(floor);
 const stopAll = async (): Promise<void> => {
   for (const c of [...children].reverse()) await c.stop(3000);
 };
@@ -142,6 +145,23 @@ say();
 const showVersionGrpc = grpcCall('/vpp.vpe.Vpe/ShowVersion', 'show_version', 'show_version_reply');
 const pingGrpc = grpcCall('/vpp.memclnt.Memclnt/ControlPing', 'control_ping', 'control_ping_reply');
 const latency: Record<string, Latency> = {};
+
+/** A TCP echo client: one byte there and back. */
+async function tcpEcho(port: number): Promise<{ call: () => Promise<void>; close(): void }> {
+  const socket = createConnection({ port, host: '127.0.0.1' });
+  socket.setNoDelay(true);
+  await new Promise((r) => socket.once('connect', r));
+  let pending: (() => void) | undefined;
+  socket.on('data', () => pending?.());
+  return {
+    call: () =>
+      new Promise<void>((resolve) => {
+        pending = resolve;
+        socket.write('x');
+      }),
+    close: () => socket.destroy(),
+  };
+}
 latency['raw control_ping'] = await sequential(() => raw.request('control_ping'), SEQ);
 latency['raw show_version'] = await sequential(() => raw.request('show_version'), SEQ);
 latency['gRPC control_ping'] = await sequential(() => pingGrpc({}), SEQ);
@@ -154,30 +174,54 @@ latency['REST show_version'] = await sequential(
   async () => JSON.parse(await restCall('/Vpe/ShowVersion/request')),
   SEQ,
 );
+// the same hops with no work behind them: what this machine and Node charge per round trip
+const floorTcp = await tcpEcho(Number(floor.ready.tcp));
+const floorHttp = new Pool(`http://127.0.0.1:${String(floor.ready.http)}`, { connections: 1 });
+const floorH2 = new GrpcClient({ target: `127.0.0.1:${String(floor.ready.h2)}` });
+latency['floor: TCP echo'] = await sequential(floorTcp.call, SEQ);
+latency['floor: HTTP/1.1'] = await sequential(
+  async () => (await floorHttp.request({ path: '/', method: 'POST' })).body.text(),
+  SEQ,
+);
+latency['floor: HTTP/2 gRPC-shaped'] = await sequential(() => floorH2.unary('/f.F/F', Buffer.alloc(0)), SEQ);
+floorTcp.close();
+await floorHttp.close();
 say(`## Round trips, one at a time (${SEQ} calls each)`);
 say();
 say('| call | p50 ms | p90 ms | p99 ms | mean ms | calls/s | p50 vs raw |');
 say('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const [name, l] of Object.entries(latency)) {
-  const base = latency[`raw ${name.split(' ')[1]}`]!;
+  const base = latency[`raw ${name.split(' ')[1]}`];
+  const ratio = base ? fmt.ratio(l.p50 / base.p50) : '';
   say(
-    `| ${name} | ${fmt.ms(l.p50)} | ${fmt.ms(l.p90)} | ${fmt.ms(l.p99)} | ${fmt.ms(l.mean)} | ${fmt.int(l.rps)} | ${fmt.ratio(l.p50 / base.p50)} |`,
+    `| ${name} | ${fmt.ms(l.p50)} | ${fmt.ms(l.p90)} | ${fmt.ms(l.p99)} | ${fmt.ms(l.mean)} | ${fmt.int(l.rps)} | ${ratio} |`,
   );
 }
+say();
+say(
+  'The floor rows are round trips to a process that does nothing: a TCP echo, an HTTP/1.1 answer, and a gRPC-shaped ' +
+    'HTTP/2 answer from node:http2. A REST call crosses one HTTP/1.1 hop, one HTTP/2 hop and one unix-socket hop, so ' +
+    'the sum of those floors is the least it can take on this machine with Node.',
+);
 say();
 
 // ---------------------------------------------------------------- 2. throughput at 1, 16, 64 in flight
 say(`## Throughput of show_version (${LOAD} calls per cell, calls/s)`);
 say();
-say('| in flight | raw (pipelined) | gRPC | REST | gRPC / raw | REST / raw |');
-say('| ---: | ---: | ---: | ---: | ---: | ---: |');
+say('| in flight | raw (pipelined) | gRPC | REST | gRPC / raw | REST / raw | floor: HTTP/2 gRPC-shaped |');
+say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const throughput: Record<number, { raw: number; grpc: number; rest: number }> = {};
+let floorRate = 0;
 for (const c of [1, 16, 64]) {
   const r = await concurrent(() => raw.request('show_version'), LOAD, c);
   const g = await concurrent(() => showVersionGrpc({}), LOAD, c);
   const h = await concurrent(async () => JSON.parse(await restCall('/Vpe/ShowVersion/request')), LOAD, c);
+  const f = await concurrent(() => floorH2.unary('/f.F/F', Buffer.alloc(0)), LOAD, c);
+  floorRate = f;
   throughput[c] = { raw: r, grpc: g, rest: h };
-  say(`| ${c} | ${fmt.int(r)} | ${fmt.int(g)} | ${fmt.int(h)} | ${(g / r).toFixed(2)} | ${(h / r).toFixed(2)} |`);
+  say(
+    `| ${c} | ${fmt.int(r)} | ${fmt.int(g)} | ${fmt.int(h)} | ${(g / r).toFixed(2)} | ${(h / r).toFixed(2)} | ${fmt.int(f)} |`,
+  );
 }
 say();
 
@@ -298,11 +342,19 @@ row(
   `${(routes.grpc / routes.raw).toFixed(2)} of raw`,
   routes.grpc >= routes.raw / 2,
 );
+const floorSum =
+  latency['floor: HTTP/1.1']!.p50 + latency['floor: HTTP/2 gRPC-shaped']!.p50 + latency['floor: TCP echo']!.p50;
+say(
+  `\nThe floor of a REST call on this machine (an HTTP/1.1, an HTTP/2 and a socket round trip to processes that do nothing) ` +
+    `is ${fmt.ms(floorSum)} ms at p50; REST show_version takes ${fmt.ms(restSeq.p50)} ms, ${(restSeq.p50 / floorSum).toFixed(2)}× that floor. ` +
+    `At 64 in flight a do-nothing HTTP/2 server answers ${fmt.int(floorRate)}/s; gRPC show_version reaches ${fmt.int(throughput[64]!.grpc)}/s.`,
+);
 say(
   `\nThe article's stack: ${ARTICLE.meanMs} ms mean, ${ARTICLE.rps} calls/s for curl → REST → gRPC → VPP show_version; here: ${fmt.ms(restSeq.mean)} ms mean, ${fmt.int(restSeq.rps)} calls/s.`,
 );
 
 await pool.close();
+floorH2.close();
 grpc.close();
 await raw.close();
 await stopAll();
