@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { GrpcCallError, GrpcClient, type GrpcCall } from './grpc-client.ts';
@@ -173,6 +175,22 @@ describe('the gateway gRPC client when the server goes away', () => {
     assert.equal(reply, 'echo:c');
     client.close();
     again.server.forceShutdown();
+  });
+
+  it('ends a call in flight with UNAVAILABLE when the connection to the server dies, not as cancelled', async () => {
+    // the connection vanishes under a call, as when the server process is killed
+    const h2 = http2.createServer();
+    const sockets: Socket[] = [];
+    h2.on('connection', (socket: Socket) => sockets.push(socket));
+    h2.on('stream', () => setTimeout(() => sockets.forEach((socket) => socket.destroy()), 50));
+    await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+    const client = new GrpcClient({ target: `127.0.0.1:${(h2.address() as { port: number }).port}` });
+    const calls = await Promise.all(
+      Array.from({ length: 5 }, () => client.unary('/t.T/Echo', Buffer.alloc(0)).catch((e: GrpcCallError) => e.code)),
+    );
+    assert.deepEqual(calls, Array(5).fill(grpc.status.UNAVAILABLE));
+    client.close();
+    h2.close();
   });
 
   it('answers UNAVAILABLE when nothing listens', async () => {

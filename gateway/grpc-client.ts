@@ -158,12 +158,13 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
       );
     });
     stream.on('close', () => {
+      // closed before a status, and not by our cancel (that sets done): the server or the connection went away;
+      // Node closes the streams of a lost session with CANCEL, which is not the caller cancelling
       if (this.done) return;
-      const code = stream.rstCode;
       this.finish(
         new GrpcCallError(
-          code === NGHTTP2_CANCEL ? status.CANCELLED : status.UNAVAILABLE,
-          code === NGHTTP2_CANCEL ? 'the call was cancelled' : 'the gRPC server closed the call',
+          status.UNAVAILABLE,
+          `the gRPC server closed the call (HTTP/2 code ${stream.rstCode ?? 0})`,
           undefined,
         ),
       );

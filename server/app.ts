@@ -20,6 +20,14 @@ import { addReflection } from './reflection.ts';
 import { buildRpcTable, type Rpc } from './rpcs.ts';
 import { serverGuards } from './security.ts';
 
+const SERVER_FAULTS: ReadonlySet<number> = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DATA_LOSS]);
+const AVAILABILITY: ReadonlySet<number> = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.ABORTED,
+]);
+
 export interface RunningServer {
   /** the bound gRPC port (useful when listening on port 0) */
   port: number;
@@ -77,17 +85,18 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     start: () => metrics.start(),
     end(rpc, code, startedAt, err) {
       metrics.end(rpc, code, startedAt);
-      if (err && (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN))
-        log.error({ rpc: rpc.path, code, err: err.message }, 'rpc failed');
-      else if (log.isLevelEnabled('debug'))
-        log.debug(
+      // the server's own failures at error, VPP being away or slow at warn; a caller's mistakes
+      // (bad input, VPP's retvals) are the caller's to see, so at debug with every other call
+      const level = !err ? 'debug' : SERVER_FAULTS.has(code) ? 'error' : AVAILABILITY.has(code) ? 'warn' : 'debug';
+      if (log.isLevelEnabled(level))
+        log[level](
           {
             rpc: rpc.path,
             code,
             ms: Number(process.hrtime.bigint() - startedAt) / 1e6,
             ...(err ? { err: err.message } : {}),
           },
-          'rpc',
+          err ? 'rpc failed' : 'rpc',
         );
     },
   };
