@@ -19,7 +19,8 @@ import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
 
 /** What happens to each call, for logs and metrics. */
 export interface CallObserver {
-  start(rpc: Rpc): () => void;
+  /** a call began: it is in flight until its end() */
+  start(rpc: Rpc): void;
   end(rpc: Rpc, code: status, startedAt: bigint, err?: RpcFailure): void;
 }
 
@@ -50,10 +51,9 @@ export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Bu
   const name = rpc.vpp.request;
   return (call, callback) => {
     const startedAt = process.hrtime.bigint();
-    const done = opts.observer.start(rpc);
+    opts.observer.start(rpc);
     const fail = (err: unknown): void => {
       const s = toStatus(err, name);
-      done();
       opts.observer.end(rpc, s.code, startedAt, s);
       callback(s);
     };
@@ -66,7 +66,6 @@ export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Bu
     }
     // no cancellation signal: VPP acts on the request anyway, and grpc-js drops a late answer
     opts.client.request(name, value, { timeoutMs: timeoutOf(call, opts.defaultTimeoutMs) }).then((reply) => {
-      done();
       opts.observer.end(rpc, status.OK, startedAt);
       callback(null, reply);
     }, fail);
@@ -82,7 +81,7 @@ export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreami
   const name = rpc.vpp.request;
   return async (call) => {
     const startedAt = process.hrtime.bigint();
-    const done = opts.observer.start(rpc);
+    opts.observer.start(rpc);
     let iterator: AsyncIterableIterator<Value> | undefined;
     try {
       const value = rpc.request.decode(call.request);
@@ -94,7 +93,6 @@ export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreami
         if (call.cancelled) break;
         if (!call.write(item)) await waitDrain(call);
       }
-      done();
       if (call.cancelled) {
         opts.observer.end(rpc, status.CANCELLED, startedAt);
         return;
@@ -104,7 +102,6 @@ export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreami
     } catch (e) {
       await iterator?.return?.();
       const s = toStatus(e, name);
-      done();
       opts.observer.end(rpc, s.code, startedAt, s);
       if (!call.cancelled) call.emit('error', s);
     }
@@ -115,13 +112,12 @@ export function eventsHandler(rpc: Rpc, opts: HandlerOptions): handleServerStrea
   const name = rpc.vpp.request;
   return (call) => {
     const startedAt = process.hrtime.bigint();
-    const done = opts.observer.start(rpc);
+    opts.observer.start(rpc);
     let finished = false;
     let close: (() => Promise<void>) | undefined;
     const finish = (err?: unknown): void => {
       if (finished) return;
       finished = true;
-      done();
       void close?.();
       if (err === undefined) {
         opts.observer.end(rpc, call.cancelled ? status.CANCELLED : status.OK, startedAt);

@@ -103,12 +103,12 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
     return c;
   }
 
-  start(): () => void {
+  start(): void {
     this.inFlight.inc();
-    return () => this.inFlight.dec();
   }
 
   end(rpc: Rpc, code: status, startedAt: bigint): void {
+    this.inFlight.dec();
     const c = this.childrenOf(rpc);
     c.duration.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
     let counter = c.byCode.get(code);
