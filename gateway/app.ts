@@ -50,7 +50,7 @@ function parseJson(body: unknown): unknown {
 
 function encodeRequest(route: Route, body: unknown): Buffer {
   try {
-    return Buffer.from(route.request.binary.encode(route.request.json.fromJson(parseJson(body))));
+    return route.request.binary.encode(route.request.json.fromJson(parseJson(body)));
   } catch (e) {
     if (e instanceof GatewayError) throw e;
     if (e instanceof JsonError) throw badRequest(e.path, e.reason);

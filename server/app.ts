@@ -60,7 +60,7 @@ function serviceDefinition(rpcs: Rpc[]): grpc.ServiceDefinition {
       responseStream: rpc.shape.kind !== 'unary',
       requestSerialize: identity,
       requestDeserialize: identity,
-      responseSerialize: (v: Value) => Buffer.from(rpc.response.encode(v)),
+      responseSerialize: (v: Value) => rpc.response.encode(v),
       responseDeserialize: (b: Buffer) => rpc.response.decode(b),
       originalName: rpc.method,
     };
