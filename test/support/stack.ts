@@ -28,6 +28,8 @@ export interface Stack {
 
 export interface StackOptions {
   sim?: boolean;
+  /** a VPP that runs already (a real one, see real-vpp.ts): no simulator is started */
+  vppSocket?: string;
   gateway?: boolean;
   simArgs?: string[];
   serverArgs?: string[];
@@ -51,10 +53,10 @@ export function startSim(socket: string, args: string[] = [], echo = false): Pro
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'vpp-rpc-e2e-'));
-  const socket = join(dir, 'api.sock');
+  const socket = opts.vppSocket ?? join(dir, 'api.sock');
   const children: Child[] = [];
   try {
-    let sim = opts.sim === false ? undefined : await startSim(socket, opts.simArgs, opts.echo);
+    let sim = opts.sim === false || opts.vppSocket ? undefined : await startSim(socket, opts.simArgs, opts.echo);
     if (sim) children.push(sim);
     const startServer = (listen: string): Promise<Child> =>
       startChild({

@@ -1,0 +1,139 @@
+/**
+ * A real VPP 26.06 (../shared/vpp) for end-to-end tests and benchmarks: each
+ * instance runs in its own temporary folder and is stopped when the test file
+ * ends, also when it fails.
+ *
+ * Where no real VPP can run here (no ../shared/vpp), real-VPP suites say so in
+ * one line and are left out; under CI (CI=true) that is an error instead, so
+ * CI always runs them.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe } from 'node:test';
+import { SHARED } from './paths.ts';
+
+export const VPP_SH = join(SHARED, 'vpp', 'vpp.sh');
+
+export interface RealVpp {
+  dir: string;
+  apiSocket: string;
+  statsSocket: string;
+  cliSocket: string;
+  /** VPP's process id (changes on restart) */
+  pid: number;
+  /** run a VPP CLI command through vppctl; returns its output */
+  cli(...args: string[]): string;
+  /** VPP's own vpp_get_stats on this instance's segment: `ls` or `dump` with patterns */
+  stats(...args: string[]): string;
+  /** send a signal to VPP (SIGSTOP/SIGCONT for a hang, SIGKILL for a crash) */
+  signal(sig: NodeJS.Signals): void;
+  /** stop and start again in the same folder: a new pid, new message ids, a new stats segment */
+  restart(): Promise<void>;
+  /** stop VPP (TERM, then KILL) and remove its folder */
+  stop(): Promise<void>;
+}
+
+export interface RealVppOptions {
+  /** `poll-sleep-usec`: VPP sleeps when idle. Default 100 in tests (saves CPU on 2 cores); 0 polls */
+  pollSleepUsec?: number;
+  /** startup.conf lines appended verbatim */
+  extraConf?: string;
+}
+
+/** Why no real VPP can run here, or undefined when one can. */
+export function realVppUnavailable(): string | undefined {
+  if (!existsSync(VPP_SH)) return `no real VPP: ${VPP_SH} is missing`;
+  return undefined;
+}
+
+function vppSh(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  return execFileSync('bash', [VPP_SH, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+const running = new Set<RealVpp>();
+let cleanupRegistered = false;
+
+/** Start a real VPP in a new temporary folder; stopped by `stop()` or when the test file ends. */
+export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> {
+  const why = realVppUnavailable();
+  if (why) throw new Error(why);
+  const dir = mkdtempSync(join(tmpdir(), 'vpp-real-'));
+  const env: NodeJS.ProcessEnv = {};
+  const sleep = opts.pollSleepUsec ?? Number(process.env.VPP_POLL_SLEEP_USEC ?? 100);
+  if (sleep > 0) env.VPP_POLL_SLEEP_USEC = String(sleep);
+  if (opts.extraConf) env.VPP_EXTRA_CONF = opts.extraConf;
+  const start = (): number => {
+    const r = spawnSync('bash', [VPP_SH, 'start', dir], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    if (r.status !== 0) {
+      const log = existsSync(join(dir, 'stdout.log')) ? readFileSync(join(dir, 'stdout.log'), 'utf8') : '';
+      throw new Error(`VPP did not start in ${dir}: ${r.stderr}\n${log.slice(-2000)}`);
+    }
+    return Number(r.stdout.trim().split('\n').pop());
+  };
+  const vpp: RealVpp = {
+    dir,
+    apiSocket: join(dir, 'api.sock'),
+    statsSocket: join(dir, 'stats.sock'),
+    cliSocket: join(dir, 'cli.sock'),
+    pid: start(),
+    cli: (...args) => vppSh(env, 'cli', dir, ...args),
+    stats: (...args) => vppSh(env, 'stats', dir, ...args),
+    signal(sig) {
+      process.kill(vpp.pid, sig);
+    },
+    async restart() {
+      vppSh(env, 'stop', dir);
+      vpp.pid = start();
+    },
+    async stop() {
+      running.delete(vpp);
+      try {
+        // a stopped VPP ignores TERM until it runs again
+        process.kill(vpp.pid, 'SIGCONT');
+      } catch {
+        /* already gone */
+      }
+      vppSh(env, 'stop', dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  running.add(vpp);
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    after(async () => {
+      for (const v of [...running]) await v.stop();
+    });
+    // a test file that dies must not leave VPP polling a core
+    process.once('exit', () => {
+      for (const v of running) {
+        try {
+          process.kill(v.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    });
+  }
+  return vpp;
+}
+
+/**
+ * A suite that needs a real VPP. Without one it prints why in one line and is
+ * left out; under CI the missing VPP fails the suite instead.
+ */
+export function describeRealVpp(name: string, fn: () => void): void {
+  const why = realVppUnavailable();
+  if (!why) {
+    describe(`${name} [real VPP]`, fn);
+    return;
+  }
+  if (process.env.CI) {
+    describe(`${name} [real VPP]`, () => {
+      throw new Error(`${why} (CI always runs the real-VPP tests)`);
+    });
+    return;
+  }
+  console.log(`# ${name}: real-VPP tests not run (${why})`);
+}
