@@ -4,13 +4,14 @@ ERRORS ?= ../shared/vpp-errors.json
 GENERATE_ARGS = --api-dir $(API_DIR) $(if $(wildcard $(ERRORS)),--errors $(ERRORS))
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run bench soak
+.PHONY: help deps build system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run bench soak
 
 help:
 	@echo "make run              start gRPC server and REST gateway (simulator if no VPP socket)"
 	@echo "make test             lint, type check, generated-file check, unit and end-to-end tests"
 	@echo "make generate         regenerate proto/ and openapi/ from API_DIR=$(API_DIR)"
 	@echo "make sim              start the VPP simulator alone"
+	@echo "make build            compile to JavaScript in dist/ (run, test, bench and sim do it when sources changed)"
 	@echo "make soak             soak for SOAK_SECONDS (180) and a corpus of HOSTILE_REQUESTS (100000) bad requests"
 
 # Install when package.json or the lock changed. `npm install` rather than `npm ci`:
@@ -21,6 +22,18 @@ $(NPM_STAMP): package.json package-lock.json
 	@touch $@
 
 deps: $(NPM_STAMP)
+
+# the processes run as compiled JavaScript in dist/ (git-ignored); tsx only runs tests and tools.
+# Rebuilt when a compiled source changed (tsconfig.build.json includes what lib/compiled.ts lists).
+BUILD_STAMP := dist/.stamp
+# The build also caches the services and model of proto/ (scripts/proto-cache.ts): rebuilt when proto/ changes.
+BUILD_SOURCES := $(shell find cli lib vpp server gateway -name '*.ts' ! -name '*.test.ts') scripts/run.ts \
+	scripts/proto-cache.ts tsconfig.json tsconfig.build.json $(shell find proto -name '*.proto')
+$(BUILD_STAMP): $(NPM_STAMP) $(BUILD_SOURCES)
+	npm run build
+	@touch $@
+
+build: $(BUILD_STAMP)
 
 # Debian packages the tests drive: grpcio for the Python client, Chromium for the docs page
 system-deps:
@@ -52,24 +65,25 @@ typecheck: deps $(CLIENT_TS)
 test-unit: deps
 	npm test -- unit
 
-test-e2e: deps system-deps $(CLIENT_TS)
+# end-to-end tests start the compiled processes, as users run them
+test-e2e: deps system-deps build $(CLIENT_TS)
 	npm test -- e2e
 
-test: deps system-deps lint typecheck check-generated $(CLIENT_TS)
+test: deps system-deps lint typecheck check-generated build $(CLIENT_TS)
 	npm test
 
-sim: deps
+sim: build
 	npm run sim
 
-run: deps
+run: build
 	npm run run
 
 # benchmarks of every hop (simulator, or VPP at VPP_API_SOCKET); writes bench/RESULTS.md
-bench: deps
+bench: build
 	npm run bench
 
 # long load and hostile-input runs; they print their figures (duration, calls, memory, outcomes)
 SOAK_SECONDS ?= 180
 HOSTILE_REQUESTS ?= 100000
-soak: deps $(CLIENT_TS)
+soak: build $(CLIENT_TS)
 	SOAK_SECONDS=$(SOAK_SECONDS) HOSTILE_REQUESTS=$(HOSTILE_REQUESTS) npm run soak

@@ -25,6 +25,7 @@ import { VppClient } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import { startSim } from '../test/support/stack.ts';
+import { footprint } from './footprint.ts';
 import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from './measure.ts';
 
 const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
@@ -42,6 +43,11 @@ const say = (s = ''): void => {
   console.log(s);
   lines.push(s);
 };
+
+// ---------------------------------------------------------------- 0. footprint, on processes of its own, first
+const api = loadProtoDir(join(PROJECT_ROOT, 'proto'));
+const types = messageTypes(api.root);
+const footprintLines = await footprint(types);
 
 // ---------------------------------------------------------------- the stack
 const children: Child[] = [];
@@ -76,8 +82,6 @@ const stopAll = async (): Promise<void> => {
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 // ---------------------------------------------------------------- the three callers
-const api = loadProtoDir(join(PROJECT_ROOT, 'proto'));
-const types = messageTypes(api.root);
 const raw = new VppClient({
   model: api.model,
   codec: createCodec(api.model),
@@ -204,6 +208,8 @@ say(
     'the sum of those floors is the least it can take on this machine with Node.',
 );
 say();
+
+for (const l of footprintLines) say(l);
 
 // ---------------------------------------------------------------- 2. throughput at 1, 16, 64 in flight
 say(`## Throughput of show_version (${LOAD} calls per cell, calls/s)`);

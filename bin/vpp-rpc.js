@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The vpp-rpc command: runs the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../cli/main.ts');
+// The vpp-rpc command: runs the compiled JavaScript (`make build`, or `npm pack`'s prepack).
+await import('../dist/cli/main.js').catch((e) => {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist/cli/main.js')) throw e;
+  console.error('vpp-rpc is not built: run `make build` (or `npm run build`) in its directory');
+  process.exit(1);
+});

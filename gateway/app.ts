@@ -8,7 +8,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { announcer, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
-import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
+import { JsonError, loadServices } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { clientErrorHandler, frameworkErrors } from './client-errors.ts';
 import { registerDocs } from './docs.ts';
@@ -79,8 +79,7 @@ function deadlineOf(req: FastifyRequest, fallbackMs: number | undefined): number
 }
 
 export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
-  const root = loadServiceRoot(cfg.protoDir);
-  const routes = compileRoutes(root);
+  const routes = compileRoutes(loadServices(cfg.protoDir));
   const guards = gatewayGuards(cfg, routes, log);
   const client = grpcClient(cfg);
   const metrics = new GatewayMetrics();

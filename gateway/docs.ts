@@ -1,11 +1,12 @@
 /**
  * The documentation the gateway serves: the OpenAPI document, the Postman
  * collection, Swagger UI (from the swagger-ui-dist package, no network) and
- * a small index page.
+ * a small index page. Files are read when asked for, not held in memory: the
+ * OpenAPI document (4 MB) is adapted to this gateway at its first request.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/log.ts';
 
@@ -20,9 +21,9 @@ const SWAGGER_ASSETS: Record<string, string> = {
   'favicon-16x16.png': 'image/png',
 };
 
+/** Swagger UI's files, found without loading the package (its index loads its 1.7 MB bundle). */
 function swaggerDir(): string {
-  const require = createRequire(import.meta.url);
-  return (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+  return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
 const DOCS_PAGE = `<!doctype html>
@@ -89,8 +90,7 @@ export interface DocsOptions {
 const BEARER = { type: 'http', scheme: 'bearer', description: "a token from the gateway's --auth-tokens file" };
 
 /** The document as this gateway serves it: its routes are on this very origin, whatever port or host it has. */
-function servedDocument(file: Buffer | undefined, opts: DocsOptions): Buffer | undefined {
-  if (!file) return undefined;
+function servedDocument(file: Buffer, opts: DocsOptions): Buffer {
   const doc = JSON.parse(file.toString('utf8')) as {
     servers?: unknown;
     security?: unknown;
@@ -111,44 +111,46 @@ export function registerDocs(
   routes = 0,
   opts: DocsOptions = {},
 ): void {
-  const read = (file: string): Buffer | undefined => {
+  const pathOf = (file: string): string | undefined => {
     const path = join(openapiDir, file);
-    if (existsSync(path)) return readFileSync(path);
+    if (existsSync(path)) return path;
     log.warn({ path }, 'generated document missing: run `make generate`');
     return undefined;
   };
-  const openapi = servedDocument(read(OPENAPI_FILE), opts);
-  const postman = read(POSTMAN_FILE);
+  const openapiPath = pathOf(OPENAPI_FILE);
+  const postmanPath = pathOf(POSTMAN_FILE);
+  let openapi: Buffer | undefined;
   const missing = (file: string) => ({
     code: 5,
     message: `${file} was not generated: run \`make generate\``,
     details: [],
   });
 
-  app.get('/openapi.json', async (_req, reply) =>
-    openapi
-      ? reply.header('content-type', 'application/json; charset=utf-8').send(openapi)
-      : reply.code(404).send(missing(OPENAPI_FILE)),
-  );
+  app.get('/openapi.json', async (_req, reply) => {
+    if (!openapiPath) return reply.code(404).send(missing(OPENAPI_FILE));
+    openapi ??= servedDocument(readFileSync(openapiPath), opts);
+    return reply.header('content-type', 'application/json; charset=utf-8').send(openapi);
+  });
   app.get('/postman.json', async (_req, reply) =>
-    postman
+    postmanPath
       ? reply
           .header('content-type', 'application/json; charset=utf-8')
           .header('content-disposition', `attachment; filename="${POSTMAN_FILE}"`)
-          .send(postman)
+          .send(createReadStream(postmanPath))
       : reply.code(404).send(missing(POSTMAN_FILE)),
   );
 
   const dir = swaggerDir();
-  const assets = new Map(
-    Object.entries(SWAGGER_ASSETS).map(([file, type]) => [file, { type, body: readFileSync(join(dir, file)) }]),
-  );
   app.get('/docs', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(DOCS_PAGE));
   app.get('/docs/', async (_req, reply) => reply.redirect('/docs'));
   app.get('/docs/:file', async (req, reply) => {
-    const asset = assets.get((req.params as { file: string }).file);
-    if (!asset) return reply.code(404).send({ code: 5, message: 'no such file', details: [] });
-    return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=86400').send(asset.body);
+    const file = (req.params as { file: string }).file;
+    const type = Object.hasOwn(SWAGGER_ASSETS, file) ? SWAGGER_ASSETS[file] : undefined;
+    if (!type) return reply.code(404).send({ code: 5, message: 'no such file', details: [] });
+    return reply
+      .header('content-type', type)
+      .header('cache-control', 'public, max-age=86400')
+      .send(createReadStream(join(dir, file)));
   });
   const index = indexPage(routes);
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(index));

@@ -1,15 +1,17 @@
 /**
- * Routes compiled once from the protos' google.api.http rules: no per-route
- * code. The gateway knows proto services, not VPP.
+ * Routes read once from the protos' google.api.http rules (the services'
+ * index): no per-route code. Each route's codecs compile, and its proto file
+ * is parsed, on its first request. The gateway knows proto services, not VPP.
  */
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import {
-  compileBinary,
-  compileJson,
-  optionOf,
-  serviceMethods,
+  indexedOption,
+  lazyBinary,
+  lazyJson,
+  servicesOf,
   type BinaryCodec,
   type JsonCodec,
+  type ProtoServices,
 } from '../lib/protobuf/index.ts';
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -32,30 +34,33 @@ export interface Route {
 
 const VERBS: HttpVerb[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-export function compileRoutes(root: protobuf.Root): Route[] {
+/** The routes of the protos: an index of their services, or a root parsed whole. */
+export function compileRoutes(protos: ProtoServices | protobuf.Root): Route[] {
+  const { services, types } = protos instanceof protobuf.Root ? servicesOf(protos) : protos;
   const routes: Route[] = [];
-  for (const { service, method: m } of serviceMethods(root)) {
-    const rule = optionOf(m, '(google.api.http)');
-    if (!rule) continue;
-    const verb = VERBS.find((v) => typeof rule[v.toLowerCase()] === 'string');
-    if (!verb) throw new Error(`${service}.${m.name}: google.api.http rule without a verb`);
-    const path = String(rule[verb.toLowerCase()]);
-    if (path.includes('{')) throw new Error(`${service}.${m.name}: path variables (${path}) are not supported`);
-    const req = m.resolvedRequestType!;
-    const res = m.resolvedResponseType!;
-    const vpp = optionOf(m, '(vpprpc.method)');
-    routes.push({
-      verb,
-      path,
-      grpcPath: `/${service}/${m.name}`,
-      service,
-      method: m.name,
-      streaming: Boolean(m.responseStream),
-      events: vpp?.events !== undefined,
-      vppRequest: String(vpp?.request ?? ''),
-      request: { json: compileJson(req), binary: compileBinary(req) },
-      response: { json: compileJson(res), binary: compileBinary(res) },
-    });
-  }
+  for (const s of services)
+    for (const m of s.methods) {
+      const rule = indexedOption(m, '(google.api.http)');
+      if (!rule) continue;
+      const verb = VERBS.find((v) => typeof rule[v.toLowerCase()] === 'string');
+      if (!verb) throw new Error(`${s.name}.${m.name}: google.api.http rule without a verb`);
+      const path = String(rule[verb.toLowerCase()]);
+      if (path.includes('{')) throw new Error(`${s.name}.${m.name}: path variables (${path}) are not supported`);
+      const req = (): protobuf.Type => types.type(s.file, m.requestType);
+      const res = (): protobuf.Type => types.type(s.file, m.responseType);
+      const vpp = indexedOption(m, '(vpprpc.method)');
+      routes.push({
+        verb,
+        path,
+        grpcPath: `/${s.name}/${m.name}`,
+        service: s.name,
+        method: m.name,
+        streaming: m.responseStream,
+        events: vpp?.events !== undefined,
+        vppRequest: String(vpp?.request ?? ''),
+        request: { json: lazyJson(req), binary: lazyBinary(req) },
+        response: { json: lazyJson(res), binary: lazyBinary(res) },
+      });
+    }
   return routes;
 }

@@ -1,10 +1,11 @@
 /**
  * Start the product's processes (simulator, server, gateway) as children and
  * wait until each says it is listening. Used by `make run` and by end-to-end tests.
+ * They run from the compiled JavaScript, as users run them (see compiled.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { entryArgs } from './compiled.ts';
 import { PROJECT_ROOT } from './project.ts';
 
 export interface Child {
@@ -37,7 +38,7 @@ export interface StartOptions {
 const MAX_LINES = 2000;
 
 export function startChild(opts: StartOptions): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, opts.entry), ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [...entryArgs(opts.entry), ...(opts.args ?? [])], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import { announcer, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { loadErrorTable } from '../vpp/api/errors.ts';
-import { loadProtoDir } from '../vpp/api/load-proto.ts';
+import { loadProtoIndex } from '../vpp/api/load-proto.ts';
 import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
@@ -68,7 +68,8 @@ function serviceDefinition(rpcs: Rpc[]): grpc.ServiceDefinition {
 }
 
 export async function startServer(cfg: ServerConfig, log: Logger): Promise<RunningServer> {
-  const { model, root } = loadProtoDir(cfg.protoDir);
+  const protos = loadProtoIndex(cfg.protoDir);
+  const { model } = protos;
   const errors = loadErrorTable(cfg.protoDir);
   const client = new VppClient({
     model,
@@ -78,7 +79,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     requestTimeoutMs: cfg.requestTimeoutMs,
     log: log.child({ component: 'vpp' }),
   });
-  const rpcs = buildRpcTable(root, model);
+  const rpcs = buildRpcTable(protos, model);
   const guards = serverGuards(cfg, rpcs, model, log);
   const metrics = new ServerMetrics(client);
   const observer: CallObserver = {
@@ -134,7 +135,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   };
   setHealth(false);
   health.addToServer(server);
-  addReflection(server, root, [...byService.keys()]);
+  addReflection(server, () => protos.types.all(), [...byService.keys()]);
 
   client.on('state', (c) => {
     setHealth(c.state === 'connected');

@@ -2,6 +2,8 @@
  * gRPC server reflection (v1 and v1alpha) for every service, so generic tools
  * can list and call methods. The descriptors come from the already parsed
  * protos: one file per VPP module, named as in proto/, with its dependencies.
+ * They and the reflection service's index of them are built at the first
+ * reflection call: most servers never get one.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
@@ -79,8 +81,39 @@ export function descriptorFiles(root: protobuf.Root): Buffer[] {
   return files.map((f) => Buffer.from(FileDescriptorProto.encode(f as unknown as protobuf.Message).finish()));
 }
 
-export function addReflection(server: grpc.Server, root: protobuf.Root, services: string[]): void {
-  // the reflection service indexes every entry's fileDescriptorProtos: give them once
-  const pkg = { files: { fileDescriptorProtos: descriptorFiles(root) } } as unknown as PackageDefinition;
-  new ReflectionService(pkg, { services }).addToServer(server);
+type Added = { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[];
+
+/** The services a ReflectionService adds to a server, through its public addToServer. */
+function servicesOf(reflection: ReflectionService): Added {
+  const added: Added = [];
+  const collector = {
+    addService: (definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) =>
+      added.push({ definition, implementation }),
+  };
+  reflection.addToServer(collector as unknown as grpc.Server);
+  return added;
+}
+
+/** `root`: the protos parsed whole, or how to parse them (at the first reflection call). */
+export function addReflection(
+  server: grpc.Server,
+  root: protobuf.Root | (() => protobuf.Root),
+  services: string[],
+): void {
+  let indexed: Added | undefined;
+  const real = (): Added => {
+    if (indexed) return indexed;
+    // the reflection service indexes every entry's fileDescriptorProtos: give them once
+    const files = descriptorFiles(typeof root === 'function' ? root() : root);
+    const pkg = { files: { fileDescriptorProtos: files } } as unknown as PackageDefinition;
+    return (indexed ??= servicesOf(new ReflectionService(pkg, { services })));
+  };
+  // the same services (v1, v1alpha) from an empty index, each handler handing its call to the real one
+  servicesOf(new ReflectionService({}, { services })).forEach(({ definition, implementation }, i) => {
+    const lazy: grpc.UntypedServiceImplementation = {};
+    for (const method of Object.keys(implementation))
+      lazy[method] = (...args: unknown[]) =>
+        (real()[i]!.implementation[method] as (...a: unknown[]) => unknown)(...args);
+    server.addService(definition, lazy);
+  });
 }

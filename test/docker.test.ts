@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { entryArgs } from '../lib/compiled.ts';
 import { ROOT } from './support/paths.ts';
 
 const dockerDir = join(ROOT, 'docker');
@@ -38,16 +39,28 @@ describe('docker', () => {
     }
   });
 
-  it('every image target runs as the unprivileged user and has a health check', () => {
+  it('every image target runs the compiled JavaScript as the unprivileged user and has a health check', () => {
     const dockerfile = readFileSync(join(dockerDir, 'Dockerfile'), 'utf8');
     const stages = dockerfile.split(/^FROM /m).slice(1);
-    const base = stages.find((s) => / AS base$/m.test(s.split('\n')[0]!));
-    assert.match(base!, /^USER node$/m);
+    const stageNamed = (name: string): string | undefined =>
+      stages.find((s) => s.split('\n')[0]!.endsWith(` AS ${name}`));
+    assert.match(stageNamed('build')!, /^RUN npm run build$/m);
+    const base = stageNamed('base')!;
+    assert.match(base, /^USER node$/m);
+    assert.match(base, /^COPY --from=build \/app\/dist \.\/dist$/m);
+    // the runtime has the production dependencies only: tsx is not among them
+    assert.match(base, /^COPY --from=deps /m);
+    assert.match(dockerfile, /npm install --omit=dev/);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: object };
+    assert.equal(Object.hasOwn(pkg.dependencies, 'tsx'), false);
     for (const target of ['server', 'gateway', 'sim']) {
       const stage = stages.find((s) => s.split('\n')[0] === `base AS ${target}`);
       assert.ok(stage, `stage ${target}`);
       assert.match(stage, /^HEALTHCHECK /m, target);
-      assert.match(stage, /^CMD \["node", "--import", "tsx", /m, target);
+      assert.match(stage, /^CMD \["node", "dist\/[\w/-]+\.js"\]$/m, `${target} runs node dist/…`);
+      assert.doesNotMatch(stage, /tsx/, target);
+      for (const m of stage.matchAll(/"(dist\/[\w/-]+\.js)"/g))
+        assert.ok(existsSync(join(ROOT, m[1]!.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), m[1]);
     }
   });
 
@@ -55,7 +68,7 @@ describe('docker', () => {
     const { startStack } = await import('./support/stack.ts');
     const stack = await startStack({ gateway: false });
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'server/healthcheck.ts')], {
+      const r = spawnSync(process.execPath, entryArgs('server/healthcheck.ts'), {
         env: { ...process.env, VPP_RPC_GRPC_LISTEN: `127.0.0.1:${stack.grpcPort}` },
         encoding: 'utf8',
         timeout: 20_000,
@@ -64,7 +77,7 @@ describe('docker', () => {
     } finally {
       await stack.stop();
     }
-    const down = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'server/healthcheck.ts')], {
+    const down = spawnSync(process.execPath, entryArgs('server/healthcheck.ts'), {
       env: { ...process.env, VPP_RPC_GRPC_LISTEN: '127.0.0.1:1' },
       timeout: 20_000,
     });

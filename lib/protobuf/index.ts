@@ -5,7 +5,18 @@
  */
 export { compileBinary, type BinaryCodec } from './binary.ts';
 export { compileJson, type JsonCodec } from './json.ts';
+export { lazyBinary, lazyJson } from './lazy.ts';
 export { loadServiceRoot } from './load-root.ts';
+export {
+  indexedOption,
+  loadServices,
+  protoDirHash,
+  ProtoTypes,
+  servicesOf,
+  type IndexedMethod,
+  type IndexedService,
+  type ProtoServices,
+} from './proto-index.ts';
 export { optionOf, serviceMethods, type ServiceMethod } from './services.ts';
 export { JsonError, ProtoError, type JsonErrorKind, type ProtoErrorKind } from './errors.ts';
 export { MAX_DEPTH } from './wire-reader.ts';

@@ -18,9 +18,11 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import protobuf from 'protobufjs';
 
+const LOAD_OPTIONS = { keepCase: true, alternateCommentMode: true };
 const protobufjsDir = dirname(createRequire(import.meta.url).resolve('protobufjs/package.json'));
 
-function protoFiles(dir: string): string[] {
+/** Every `.proto` file below `dir`, in a stable order. */
+export function protoFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
@@ -32,11 +34,14 @@ function protoFiles(dir: string): string[] {
 
 /**
  * Parses every `.proto` file below `protoDir` (or only `files`, paths relative
- * to it, with what they import) into one Root and resolves it.
+ * to it, with what they import) into one Root and resolves it. Given a root
+ * this function made before (`into`), adds the files to it: a file already
+ * there is not parsed again.
  */
-export function loadServiceRoot(protoDir: string, files?: string[]): protobuf.Root {
+export function loadServiceRoot(protoDir: string, files?: string[], into?: protobuf.Root): protobuf.Root {
   const dir = resolve(protoDir);
   if (!existsSync(dir)) throw new Error(`no proto directory ${dir}`);
+  if (into) return into.loadSync(files ?? protoFiles(dir).map((f) => relative(dir, f)), LOAD_OPTIONS);
   const root = new protobuf.Root();
   root.resolvePath = (_origin: string, target: string): string => {
     if (isAbsolute(target)) return target;
@@ -47,5 +52,5 @@ export function loadServiceRoot(protoDir: string, files?: string[]): protobuf.Ro
   };
   const entries = files ?? protoFiles(dir).map((f) => relative(dir, f));
   // loadSync also resolves every type, so a missing import or type fails here
-  return root.loadSync(entries, { keepCase: true, alternateCommentMode: true });
+  return root.loadSync(entries, LOAD_OPTIONS);
 }

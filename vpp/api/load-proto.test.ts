@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { API_DIR, PROTO_DIR } from '../../test/support/paths.ts';
 import { loadApiDir } from './load-json.ts';
-import { loadProtoDir } from './load-proto.ts';
+import { loadModel, loadProtoDir, loadProtoIndex, modelCache, writeProtoCaches } from './load-proto.ts';
 
 /** Comments are documentation, not layout: the protos carry them as comments only. */
 function withoutComments(modules: unknown): unknown {
@@ -32,5 +35,27 @@ describe('the model read back from proto/', () => {
 
   it('fails with the file name on a broken proto', () => {
     assert.throws(() => loadProtoDir('/nonexistent'), /no generated protos in \/nonexistent\/vpp/);
+  });
+});
+
+describe('the model and services cached by make build', () => {
+  const parsed = loadProtoDir(PROTO_DIR);
+
+  it('are those parsed from the protos, and are read back only for the same protos', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vpp-rpc-model-cache-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    writeProtoCaches(PROTO_DIR, dir);
+    const cached = loadProtoIndex(PROTO_DIR, dir);
+    // from the cache: no type parsed yet
+    assert.throws(() => cached.types.type('vpp/vpe.proto', 'vpp.vpe.Missing'), /no such type/);
+    assert.deepEqual(cached.model, parsed.model);
+    assert.deepEqual(loadModel(PROTO_DIR, dir), parsed.model);
+    assert.equal(
+      cached.services.reduce((n, s) => n + s.methods.length, 0),
+      1029,
+    );
+    // a cache of other protos is not used: the protos are parsed
+    writeFileSync(modelCache(dir), JSON.stringify({ hash: 'other', value: [] }));
+    assert.deepEqual(loadModel(PROTO_DIR, dir), parsed.model);
   });
 });

@@ -2,10 +2,11 @@
  * Rebuilds the VPP API model from the generated protos' `vpprpc` options, so
  * that the server, the client and the simulator run from proto/ alone.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { loadServiceRoot, optionOf } from '../../lib/protobuf/index.ts';
+import { loadServiceRoot, loadServices, optionOf, protoDirHash, type ProtoServices } from '../../lib/protobuf/index.ts';
+import { cacheText, indexServices, PROTO_CACHE_DIR, readCache, servicesCache } from '../../lib/protobuf/proto-index.ts';
 import {
   indexModel,
   type ApiModel,
@@ -185,8 +186,51 @@ export function messageTypes(root: protobuf.Root): Map<string, protobuf.Type> {
 
 /** Parse every proto of `dir` (resolved, as the server uses them) and rebuild the model from their options. */
 export function loadProtoDir(dir: string): ProtoApi {
-  if (!existsSync(join(dir, 'vpp')))
-    throw new Error(`no generated protos in ${join(dir, 'vpp')}: run \`make generate\``);
+  checkProtoDir(dir);
   const root = loadServiceRoot(dir);
   return { model: modelFromRoot(root), root };
+}
+
+export const modelCache = (cacheDir: string): string => join(cacheDir, 'model.json');
+
+function checkProtoDir(dir: string): void {
+  if (!existsSync(join(dir, 'vpp')))
+    throw new Error(`no generated protos in ${join(dir, 'vpp')}: run \`make generate\``);
+}
+
+/**
+ * The model of `dir` from the cache `make build` made when it matches those
+ * protos, else rebuilt from parsing them all (as loadProtoDir does).
+ */
+export function loadModel(dir: string, cacheDir = PROTO_CACHE_DIR): ApiModel {
+  checkProtoDir(dir);
+  const modules = readCache<ModuleDef[]>(modelCache(cacheDir), protoDirHash(dir));
+  return modules ? indexModel(modules) : modelFromRoot(loadServiceRoot(dir));
+}
+
+/**
+ * What the server starts from: the model and the services, from the caches
+ * when they match the protos of `dir`, with their types parsed per file on
+ * first use; else everything parsed once, as loadProtoDir does.
+ */
+export function loadProtoIndex(dir: string, cacheDir = PROTO_CACHE_DIR): ProtoServices & { model: ApiModel } {
+  checkProtoDir(dir);
+  const hash = protoDirHash(dir);
+  const modules = readCache<ModuleDef[]>(modelCache(cacheDir), hash);
+  if (modules) return { model: indexModel(modules), ...loadServices(dir, { hash, cacheDir }) };
+  const parsed = loadServiceRoot(dir);
+  return { model: modelFromRoot(parsed), ...loadServices(dir, { parsed }) };
+}
+
+/** Caches the services and the model of `dir` (`make build`), each written whole or not at all. */
+export function writeProtoCaches(dir: string, cacheDir = PROTO_CACHE_DIR): void {
+  const hash = protoDirHash(dir);
+  const root = loadServiceRoot(dir);
+  mkdirSync(cacheDir, { recursive: true });
+  const write = (file: string, text: string): void => {
+    writeFileSync(`${file}.${process.pid}`, text);
+    renameSync(`${file}.${process.pid}`, file);
+  };
+  write(servicesCache(cacheDir), cacheText(hash, indexServices(root, dir)));
+  write(modelCache(cacheDir), cacheText(hash, modelFromRoot(root).modules));
 }

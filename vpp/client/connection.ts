@@ -36,7 +36,7 @@ export class Connection implements Flow {
   private nextContext = 1;
   private pausers = 0;
   private closed = false;
-  /** codec by runtime id, filled from the table */
+  /** codec by runtime id, filled as each id first arrives (this.table says which ids we know) */
   private readonly byId = new Map<number, MessageCodec>();
 
   constructor(
@@ -81,7 +81,6 @@ export class Connection implements Flow {
           }
           this.clientIndex = v.index as number;
           this.table = new MessageTable(this.model, v.message_table as { index: number; name: string }[]);
-          for (const [n, id] of this.table.idOf) this.byId.set(id, this.codec.message(n));
           resolve(this.table);
         },
         fail: (err) => {
@@ -144,7 +143,7 @@ export class Connection implements Flow {
 
   private receive(payload: Buffer): void {
     const id = payload.readUInt16BE(0);
-    const codec = this.byId.get(id);
+    const codec = this.byId.get(id) ?? this.codecOf(id);
     if (!codec) return; // a message of VPP's the model does not have: nobody can ask for it
     let msg: Decoded;
     try {
@@ -162,6 +161,15 @@ export class Connection implements Flow {
     const owner = msg.context === undefined ? undefined : this.pending.get(msg.context);
     if (owner) owner.deliver(name, msg);
     else this.hooks.onUnclaimed(name, msg);
+  }
+
+  /** The codec of a runtime id on its first arrival: compiled then, not for every message at connect. */
+  private codecOf(id: number): MessageCodec | undefined {
+    const name = this.table?.nameOf.get(id);
+    if (name === undefined) return undefined;
+    const codec = this.codec.message(name);
+    this.byId.set(id, codec);
+    return codec;
   }
 
   private answerKeepalive(context: number): void {

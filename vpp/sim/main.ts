@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, LOG_LEVELS } from '../../lib/log.ts';
 import { DEFAULT_PROTO_DIR } from '../../lib/project.ts';
 import { loadErrorTable } from '../api/errors.ts';
-import { loadProtoDir } from '../api/load-proto.ts';
+import { loadModel } from '../api/load-proto.ts';
 import { createCodec } from '../codec/index.ts';
 import { ControlServer } from './control.ts';
 import { VppSimulator } from './simulator.ts';
@@ -44,7 +44,7 @@ const opts = program.opts<{ socket: string; logLevel: string; interfaces: number
 const log = createLogger('vpp-sim', opts.logLevel);
 
 try {
-  const { model } = loadProtoDir(DEFAULT_PROTO_DIR);
+  const model = loadModel(DEFAULT_PROTO_DIR);
   const sim = new VppSimulator({
     model,
     codec: createCodec(model),
