@@ -24,11 +24,12 @@ async function control(path: string, command: object): Promise<Record<string, un
 }
 
 describe('npm run sim', () => {
-  it('is the package script', () => {
+  it('is the package script, run compiled', () => {
     const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    assert.equal(pkg.scripts.sim, 'tsx vpp/sim/main.ts');
+    assert.equal(pkg.scripts.sim, 'node dist/vpp/sim/main.js');
+    assert.equal(pkg.scripts.presim, 'make -s build');
   });
 
   it('says where it listens, takes its flags from the environment, obeys its control socket, cleans up on SIGTERM', async () => {
