@@ -44,7 +44,13 @@ describe('docker', () => {
     const stages = dockerfile.split(/^FROM /m).slice(1);
     const stageNamed = (name: string): string | undefined =>
       stages.find((s) => s.split('\n')[0]!.endsWith(` AS ${name}`));
-    assert.match(stageNamed('build')!, /^RUN npm run build$/m);
+    const build = stageNamed('build')!;
+    assert.match(build, /^RUN npm run build$/m);
+    // the build caches the protos' index: they must be there when it runs
+    assert.ok(
+      build.indexOf('COPY proto ./proto') >= 0 &&
+        build.indexOf('COPY proto ./proto') < build.indexOf('RUN npm run build'),
+    );
     const base = stageNamed('base')!;
     assert.match(base, /^USER node$/m);
     assert.match(base, /^COPY --from=build \/app\/dist \.\/dist$/m);
