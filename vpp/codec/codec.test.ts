@@ -78,6 +78,13 @@ describe('the codec', () => {
     assert.equal(arping.interval, 1);
   });
 
+  it('writes ~0 for an interface index a request leaves out, and 0 when 0 is given', () => {
+    assert.equal(hex(encode('gre_tunnel_dump', {}).subarray(10)), 'ffffffff');
+    assert.equal(hex(encode('gre_tunnel_dump', { sw_if_index: 0 }).subarray(10)), '00000000');
+    assert.equal(roundTrip('sw_interface_set_flags', { flags: [1] }).sw_if_index, 4294967295);
+    assert.equal(roundTrip('sw_interface_details', {}).sw_if_index, 0, 'replies are not requests');
+  });
+
   it('takes enums as symbols or numbers and decodes numbers', () => {
     const a = encode('acl_add_replace', { r: [{ proto: 'IP_API_PROTO_TCP' }] });
     assert.deepEqual(a, encode('acl_add_replace', { r: [{ proto: 6 }] }));
