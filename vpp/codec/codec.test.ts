@@ -142,6 +142,22 @@ describe('the codec', () => {
     assert.equal(roundTrip('cli_inband', {}).cmd, '');
   });
 
+  it('drops the trailing NULs VPP counts in some variable strings', () => {
+    // selog_track_details as VPP 26.06 sends it: index 0, name "default" with its NUL counted
+    const name = Buffer.from('default\0', 'latin1');
+    const bytes = Buffer.concat([
+      Buffer.from('1234deadbeef00000000', 'hex'),
+      Buffer.from([0, 0, 0, name.length]),
+      name,
+    ]);
+    assert.equal(codec.message('selog_track_details').decode(bytes).value.name, 'default');
+    const twice = Buffer.concat([bytes.subarray(0, 10), Buffer.from('0000000461620000', 'hex')]);
+    assert.equal(codec.message('selog_track_details').decode(twice).value.name, 'ab');
+    // a NUL inside the text is the caller's: only trailing ones go
+    const inner = Buffer.concat([bytes.subarray(0, 10), Buffer.from('00000003610062', 'hex')]);
+    assert.equal(codec.message('selog_track_details').decode(inner).value.name, 'a\0b');
+  });
+
   it('zero-pads fixed u8 arrays and decodes exactly N bytes', () => {
     const entry = roundTrip('ipsec_sad_entry_add_del_v3', { entry: { crypto_key: { data: Buffer.from([1, 2, 3]) } } });
     const data = ((entry.entry as Value).crypto_key as Value).data as Buffer;
