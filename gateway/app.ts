@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import { announcer, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
@@ -98,6 +98,11 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // no body is `{}` whatever the content type says (grpc-gateway does the same; `hey -m POST` sends
+  // text/html); a body of another type is refused as Fastify refuses a type it has no parser for
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body: Buffer, done) =>
+    body.length === 0 ? done(null, undefined) : done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE()),
+  );
 
   const unary = (route: Route) => async (req: FastifyRequest, reply: FastifyReply) => {
     const bytes = encodeRequest(route, req.body);
