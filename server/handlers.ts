@@ -14,6 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import { VppClientError, type VppClient } from '../vpp/client/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
+import type { StreamQueue } from '../vpp/client/queue.ts';
 import type { Rpc } from './rpcs.ts';
 import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
 
@@ -77,12 +78,29 @@ async function waitDrain(call: ServerWritableStream<Buffer, Value>): Promise<voi
   await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
 }
 
+/**
+ * A reply VPP sent after a dump's details that the service does not declare
+ * (mactime_dump_reply: retval and table_epoch), for the caller in the trailing
+ * metadata `vpp-reply`: `{"message": name, ...fields}`, 64-bit fields as strings.
+ */
+function replyMetadata(reply: StreamQueue<Value>['reply']): Metadata | undefined {
+  if (!reply) return undefined;
+  const md = new Metadata();
+  md.set(
+    'vpp-reply',
+    JSON.stringify({ message: reply.message, ...reply.value }, (_k, v: unknown) =>
+      typeof v === 'bigint' ? String(v) : v,
+    ),
+  );
+  return md;
+}
+
 export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreamingCall<Buffer, Value> {
   const name = rpc.vpp.request;
   return async (call) => {
     const startedAt = process.hrtime.bigint();
     opts.observer.start(rpc);
-    let iterator: AsyncIterableIterator<Value> | undefined;
+    let iterator: StreamQueue<Value> | undefined;
     try {
       const value = rpc.request.decode(call.request);
       iterator = opts.client.dump(name, value, {
@@ -98,7 +116,7 @@ export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreami
         return;
       }
       opts.observer.end(rpc, status.OK, startedAt);
-      call.end();
+      call.end(replyMetadata(iterator.reply));
     } catch (e) {
       await iterator?.return?.();
       const s = toStatus(e, name);

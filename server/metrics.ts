@@ -92,6 +92,13 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
       if (c.state === 'reconnecting' && c.attempt !== undefined) this.reconnects.inc();
     });
     client.on('restart', () => this.restarts.inc());
+    const unexpected = new Counter({
+      name: 'vpp_rpc_vpp_unexpected_messages_total',
+      help: "Messages VPP sent on a call's context that do not belong to the call (logged at warn)",
+      labelNames: ['request', 'message'],
+      registers,
+    });
+    client.on('unexpected', (u) => unexpected.inc({ request: u.request, message: u.message }));
   }
 
   private childrenOf(rpc: Rpc): Children {

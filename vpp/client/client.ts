@@ -10,6 +10,7 @@ import type { ApiModel, ServiceDef } from '../api/model.ts';
 import type { Codec, Decoded, Value } from '../codec/types.ts';
 import { MAX_TIMER_MS, stream, unary, type CallContext, type CallOptions } from './calls.ts';
 import { Connection } from './connection.ts';
+import type { StreamQueue } from './queue.ts';
 import { disconnected, VppClientError } from './errors.ts';
 import { silentLog, type Log } from './log.ts';
 import type { CompatReport } from './message-table.ts';
@@ -96,9 +97,20 @@ interface Group {
 
 const ENABLE_FIELDS = ['enable_disable', 'enable'];
 
+/** A message VPP sent on a call's context that does not belong to the call. */
+export interface UnexpectedMessage {
+  /** the call's request */
+  request: string;
+  /** the message as its id names it */
+  message: string;
+  msgId: number;
+  retval?: number;
+}
+
 export class VppClient extends EventEmitter<{
   state: [StateChange];
   restart: [{ previousPid: number; vpePid: number }];
+  unexpected: [UnexpectedMessage];
 }> {
   private readonly opts: Required<Pick<VppClientOptions, 'name' | 'requestTimeoutMs' | 'connectTimeoutMs'>> &
     VppClientOptions;
@@ -201,7 +213,7 @@ export class VppClient extends EventEmitter<{
   }
 
   /** A dump (`_details` until the control ping's reply) or cursor stream, read as it arrives. */
-  dump(name: string, value?: Value, opts: CallOptions = {}): AsyncIterableIterator<Value> {
+  dump(name: string, value?: Value, opts: CallOptions = {}): StreamQueue<Value> {
     const { svc, shape } = this.service(name, ['dump', 'cursor']);
     const end = shape.kind === 'dump' ? ({ kind: 'ping' } as const) : ({ kind: 'reply', reply: svc.reply! } as const);
     // the request goes out when iteration starts, once the client is ready
@@ -371,17 +383,22 @@ export class VppClient extends EventEmitter<{
         errors: this.opts.errors,
         timeoutMs: this.opts.requestTimeoutMs,
         holdMs: this.opts.holdMs,
-        onEvent: (n, m) => this.dispatchEvent(n, m),
+        onEvent: (n, m, request) => this.dispatchEvent(n, m, request),
       };
       this.contexts.set(conn, ctx);
     }
     return ctx;
   }
 
-  private dispatchEvent(name: string, msg: Decoded): void {
+  private dispatchEvent(name: string, msg: Decoded, request?: string): void {
     const groups = this.byEvent.get(name);
     if (!groups) {
-      this.log.debug({ message: name, context: msg.context }, 'message nobody waits for');
+      if (request === undefined) this.log.debug({ message: name, context: msg.context }, 'message nobody waits for');
+      else {
+        const u: UnexpectedMessage = { request, message: name, msgId: msg.msgId };
+        if (typeof msg.value.retval === 'number') u.retval = msg.value.retval;
+        this.unexpected(u);
+      }
       return;
     }
     for (const g of groups)
@@ -392,6 +409,12 @@ export class VppClient extends EventEmitter<{
           this.log.warn({ err: (e as Error).message, event: name }, 'event listener threw');
         }
       }
+  }
+
+  /** Nothing VPP sends is dropped unseen: say it, and let the server count it. */
+  private unexpected(u: UnexpectedMessage): void {
+    this.log.warn(u, 'VPP sent a message that does not belong to the call');
+    this.emit('unexpected', u);
   }
 
   private setState(change: StateChange): void {
