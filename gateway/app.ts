@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
 import Fastify, { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
-import { announcer, type Logger } from '../lib/log.ts';
+import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
@@ -230,7 +230,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
-  announcer(log).info(
+  announceReady(
+    log,
     {
       rest: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,

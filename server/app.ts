@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { announcer, type Logger } from '../lib/log.ts';
+import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { loadErrorTable } from '../vpp/api/errors.ts';
@@ -151,7 +151,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     server.bindAsync(formatHostPort(host, port), credentials(cfg), (err, p) => (err ? reject(err) : resolve(p))),
   );
   const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
-  announcer(log).info(
+  announceReady(
+    log,
     {
       grpc: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,

@@ -40,12 +40,12 @@ export interface StackOptions {
 
 const LOG_ENV = { LOG_LEVEL: 'info' };
 
-export function startSim(socket: string, args: string[] = [], echo = false): Promise<Child> {
+export function startSim(socket: string, args: string[] = [], echo = false, env?: NodeJS.ProcessEnv): Promise<Child> {
   return startChild({
     name: 'sim',
     entry: 'vpp/sim/main.ts',
     args: ['--socket', socket, ...args],
-    env: LOG_ENV,
+    env: { ...LOG_ENV, ...env },
     readyMessage: 'VPP simulator listening',
     echo,
   });
@@ -56,7 +56,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const socket = opts.vppSocket ?? join(dir, 'api.sock');
   const children: Child[] = [];
   try {
-    let sim = opts.sim === false || opts.vppSocket ? undefined : await startSim(socket, opts.simArgs, opts.echo);
+    let sim =
+      opts.sim === false || opts.vppSocket ? undefined : await startSim(socket, opts.simArgs, opts.echo, opts.env);
     if (sim) children.push(sim);
     const startServer = (listen: string): Promise<Child> =>
       startChild({
@@ -112,7 +113,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       restPort,
       gatewayMetricsPort: gateway ? portOf(gateway.ready.metrics) : 0,
       async restartSim(args) {
-        sim = await startSim(socket, args ?? opts.simArgs, opts.echo);
+        sim = await startSim(socket, args ?? opts.simArgs, opts.echo, opts.env);
         stack.sim = sim;
         children.push(sim);
         return sim;

@@ -41,13 +41,10 @@ describe('npm run sim', () => {
       readyMessage: 'VPP simulator listening',
     });
     children.push(sim);
+    // the ready record comes over IPC, whatever the log level
     assert.deepEqual(
-      { ...sim.ready, time: 0, pid: 0 },
+      { ...sim.ready },
       {
-        level: 30,
-        time: 0,
-        pid: 0,
-        name: 'vpp-sim',
         socket,
         control: `${socket}.control`,
         vpePid: sim.proc.pid,

@@ -1,12 +1,13 @@
 /**
  * npm run sim -- --socket /tmp/vpp-api.sock [--interfaces N] [--control PATH]
  *
- * The VPP simulator as a process. It says where it listens in a JSON log line
- * whose msg is "VPP simulator listening" (with socket, control, vpePid and
- * messages), and removes its sockets on SIGTERM or SIGINT.
+ * The VPP simulator as a process. It says where it listens (socket, control,
+ * vpePid, messages) as "VPP simulator listening": in a log line, and over its
+ * IPC channel when it has one (lib/child.ts, whatever the log level). It
+ * removes its sockets on SIGTERM or SIGINT.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createLogger, LOG_LEVELS } from '../../lib/log.ts';
+import { announceReady, createLogger, LOG_LEVELS } from '../../lib/log.ts';
 import { DEFAULT_PROTO_DIR } from '../../lib/project.ts';
 import { loadErrorTable } from '../api/errors.ts';
 import { loadProtoDir } from '../api/load-proto.ts';
@@ -56,7 +57,8 @@ try {
   await sim.start();
   const controlPath = opts.control === 'off' ? undefined : (opts.control ?? `${opts.socket}.control`);
   const control = controlPath ? await ControlServer.start(sim, controlPath, log) : undefined;
-  log.info(
+  announceReady(
+    log,
     {
       socket: sim.socketPath,
       control: control?.path ?? 'off',
