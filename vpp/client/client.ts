@@ -121,8 +121,9 @@ export class VppClient extends EventEmitter<{
   private _vpePid: number | undefined;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** the connection attempt under way, if any */
+  /** the connection attempt under way, if any, and its connection once dialled */
   private attempting: Promise<void> | undefined;
+  private dialled: Connection | undefined;
   private firstConnect: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> } | undefined;
   private readonly groups = new Map<string, Group>();
   /** each request's service entry and shape, looked up once */
@@ -209,6 +210,8 @@ export class VppClient extends EventEmitter<{
     this.conn = undefined;
     this.setState({ state: 'closed' });
     this.firstConnect?.reject(new VppClientError('CLOSED', 'the client was closed'));
+    // a handshake waiting on a hung VPP must not keep the process alive
+    this.dialled?.abandon(new VppClientError('CLOSED', 'the client was closed'));
     // a dump nobody reads any more must not hold back the replies to the goodbyes
     conn?.resumeAll();
     for (const g of this.groups.values()) await this.disable(g, conn).catch(() => {});
@@ -461,6 +464,7 @@ export class VppClient extends EventEmitter<{
         },
         this.limits,
       );
+      this.dialled = conn;
       const table = await conn.handshake(
         this.opts.name,
         hung ? Math.max(HUNG_HANDSHAKE_MS, this.opts.connectTimeoutMs) : this.opts.connectTimeoutMs,
@@ -486,6 +490,7 @@ export class VppClient extends EventEmitter<{
       const silentMs = this.silentSince === undefined ? undefined : performance.now() - this.silentSince;
       this.silentSince = undefined;
       this.conn = conn;
+      this.dialled = undefined;
       this._vpePid = pid;
       this.attempt = 0;
       this.setState({ state: 'connected', vpePid: pid, ...(silentMs === undefined ? {} : { silentMs }) });
@@ -496,6 +501,7 @@ export class VppClient extends EventEmitter<{
       this.renewSubscriptions();
     } catch (e) {
       const err = e as Error;
+      this.dialled = undefined;
       if (conn?.isOpen) conn.close(0).catch(() => {});
       if (this.isClosed) return;
       if (this.silentSince !== undefined && this.opts.reconnect !== false && stillHung(err)) {

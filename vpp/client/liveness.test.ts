@@ -77,6 +77,17 @@ describe('a VPP that stops answering', () => {
     assert.equal(sim.clients.length, 1, 'the hung socket was dropped, one connection is left');
   });
 
+  it('closes the socket it waits on for a hung VPP when the client is closed', async () => {
+    const sim = await simulator();
+    const client = await connect(sim, { liveness: FAST, reconnect: RECONNECT });
+    sim.stall(true);
+    await eventually(() => client.state === 'not_responding', 'not_responding');
+    // the old socket is dropped, the new one waits on its handshake
+    await eventually(() => sim.clients.length === 1 && sim.received('sockclnt_create') === 2, 'a new handshake');
+    await client.close();
+    await eventually(() => sim.clients.length === 0, 'no socket left');
+  });
+
   it('never hands a late answer of a failed call to a new one', async () => {
     const sim = await simulator();
     const client = await connect(sim, { liveness: FAST, reconnect: RECONNECT });
