@@ -110,6 +110,8 @@ class MessageReader {
 export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: []; error: [GrpcCallError] }> {
   private done = false;
   private timer: NodeJS.Timeout | undefined;
+  /** the server's trailers (with the status), once the call ended with them */
+  trailers: IncomingHttpHeaders | undefined;
 
   constructor(
     private readonly stream: ClientHttp2Stream,
@@ -127,6 +129,7 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
     stream.on('response', (headers) => {
       const s = statusOf(headers); // trailers-only: the status comes with the headers
       if (s !== undefined) {
+        this.trailers = headers;
         this.finish(s);
         return;
       }
@@ -150,6 +153,7 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
       for (const m of messages) this.emit('data', m);
     });
     stream.on('trailers', (trailers) => {
+      this.trailers = trailers;
       const s = statusOf(trailers);
       this.finish(
         s === undefined
@@ -268,8 +272,13 @@ export class GrpcClient {
     return call;
   }
 
-  /** A unary call: the one response message. */
-  unary(path: string, message: Uint8Array, opts: CallOptions = {}): Promise<Buffer> {
+  /** A unary call: the one response message; `trailers` sees the server's trailers however it ends. */
+  unary(
+    path: string,
+    message: Uint8Array,
+    opts: CallOptions = {},
+    trailers?: (t: IncomingHttpHeaders | undefined) => void,
+  ): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       let reply: Buffer | undefined;
       let call: GrpcCall;
@@ -280,6 +289,7 @@ export class GrpcClient {
         return;
       }
       call.on('data', (m) => (reply = m));
+      if (trailers) call.once('end', () => trailers(call.trailers)).once('error', () => trailers(call.trailers));
       call.on('end', () =>
         reply
           ? resolve(reply)

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
 import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
@@ -15,6 +14,7 @@ import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { ServerConfig } from './config.ts';
 import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
+import { addHealth } from './health.ts';
 import { ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
 import { buildRpcTable, type Rpc } from './rpcs.ts';
@@ -76,6 +76,12 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     errors,
     socketPath: cfg.vppSocket,
     requestTimeoutMs: cfg.requestTimeoutMs,
+    liveness: cfg.vppPingIntervalMs > 0 && {
+      intervalMs: cfg.vppPingIntervalMs,
+      timeoutMs: cfg.vppPingTimeoutMs,
+      misses: cfg.vppPingMisses,
+    },
+    limits: { maxInFlight: cfg.vppMaxInFlight, maxBufferedBytes: cfg.vppMaxBufferedBytes },
     log: log.child({ component: 'vpp' }),
   });
   const rpcs = buildRpcTable(root, model);
@@ -125,20 +131,13 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     server.addService(serviceDefinition(list), impl);
   }
 
-  // health follows the VPP connection: every service is as available as VPP is
-  const health = new HealthImplementation({ '': 'NOT_SERVING' });
-  const setHealth = (serving: boolean): void => {
-    const s = serving ? 'SERVING' : 'NOT_SERVING';
-    health.setStatus('', s);
-    for (const name of byService.keys()) health.setStatus(name, s);
-  };
-  setHealth(false);
-  health.addToServer(server);
+  addHealth(server, [...byService.keys()], client);
   addReflection(server, root, [...byService.keys()]);
 
   client.on('state', (c) => {
-    setHealth(c.state === 'connected');
-    if (c.state === 'connected') log.info({ vpePid: c.vpePid, socket: cfg.vppSocket }, 'connected to VPP');
+    if (c.state === 'connected')
+      log.info({ vpePid: c.vpePid, socket: cfg.vppSocket, silentMs: c.silentMs }, 'connected to VPP');
+    else if (c.state === 'not_responding') log.warn({ silentMs: c.silentMs, socket: cfg.vppSocket }, c.reason);
     else if (c.state === 'disconnected') log.warn({ reason: c.reason, socket: cfg.vppSocket }, 'VPP unreachable');
     else if (c.state === 'reconnecting' && c.delayMs !== undefined)
       log.debug({ attempt: c.attempt, delayMs: c.delayMs }, 'reconnecting to VPP');

@@ -23,6 +23,13 @@ export interface ServerConfig extends SecurityConfig {
   maxArrayLength: number;
   /** largest gRPC request message, bytes */
   maxMessageSize: number;
+  /** the liveness probe of the VPP connection; interval 0: none */
+  vppPingIntervalMs: number;
+  vppPingTimeoutMs: number;
+  vppPingMisses: number;
+  /** requests that may wait on VPP at once, and bytes of them VPP has not read */
+  vppMaxInFlight: number;
+  vppMaxBufferedBytes: number;
 }
 
 export function serverCommand(): Command {
@@ -75,6 +82,36 @@ export function serverCommand(): Command {
         .env('VPP_RPC_MAX_MESSAGE_SIZE')
         .default(16 * 1024 * 1024)
         .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-ping-interval <ms>', 'ping VPP after this long without a word from it (0: no probe)')
+        .env('VPP_RPC_VPP_PING_INTERVAL_MS')
+        .default(1000)
+        .argParser(limitArg),
+    )
+    .addOption(
+      new Option('--vpp-ping-timeout <ms>', "how long a ping waits for VPP's reply")
+        .env('VPP_RPC_VPP_PING_TIMEOUT_MS')
+        .default(250)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-ping-misses <n>', 'unanswered pings in a row before VPP is declared not responding')
+        .env('VPP_RPC_VPP_PING_MISSES')
+        .default(2)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-max-in-flight <n>', "requests that may wait for VPP's answer at once; more fail at once")
+        .env('VPP_RPC_VPP_MAX_IN_FLIGHT')
+        .default(4096)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-max-buffered <bytes>', 'bytes of requests VPP may leave unread before new ones fail')
+        .env('VPP_RPC_VPP_MAX_BUFFERED_BYTES')
+        .default(4 * 1024 * 1024)
+        .argParser(positiveInt),
     );
   return addSecurityOptions(
     cmd,
@@ -85,8 +122,22 @@ export function serverCommand(): Command {
 
 export function parseServerConfig(argv: string[]): ServerConfig {
   const cmd = serverCommand().parse(argv, { from: 'user' });
-  const o = cmd.opts<ServerConfig & { requestTimeout: number }>();
+  const o = cmd.opts<
+    ServerConfig & {
+      requestTimeout: number;
+      vppPingInterval: number;
+      vppPingTimeout: number;
+      vppMaxBuffered: number;
+    }
+  >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (o.tlsClientCa && !o.tlsCert) cmd.error('--tls-client-ca needs --tls-cert and --tls-key');
-  return { ...o, ...securityConfig(cmd), requestTimeoutMs: o.requestTimeout };
+  return {
+    ...o,
+    ...securityConfig(cmd),
+    requestTimeoutMs: o.requestTimeout,
+    vppPingIntervalMs: o.vppPingInterval,
+    vppPingTimeoutMs: o.vppPingTimeout,
+    vppMaxBufferedBytes: o.vppMaxBuffered,
+  };
 }

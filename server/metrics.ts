@@ -9,7 +9,15 @@ import type { ClientState, VppClient } from '../vpp/client/index.ts';
 import type { CallObserver } from './handlers.ts';
 import type { Rpc } from './rpcs.ts';
 
-const STATES: ClientState[] = ['idle', 'connecting', 'connected', 'disconnected', 'reconnecting', 'closed'];
+const STATES: ClientState[] = [
+  'idle',
+  'connecting',
+  'connected',
+  'not_responding',
+  'disconnected',
+  'reconnecting',
+  'closed',
+];
 
 interface Children {
   duration: ReturnType<Histogram['labels']>;

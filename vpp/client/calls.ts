@@ -155,11 +155,17 @@ export function unary(
   if (opts.signal?.aborted) return Promise.reject(aborted(opts.signal));
   if (reply === null) {
     try {
+      conn.admit();
       conn.send(request, value, conn.allocContext());
       return Promise.resolve({});
     } catch (e) {
       return Promise.reject(e as Error);
     }
+  }
+  try {
+    conn.admit();
+  } catch (e) {
+    return Promise.reject(e as Error);
   }
   const call = new UnaryCall(ctx, request, reply, opts.signal);
   const promise = new Promise<Value>((resolve, reject) => {
@@ -266,6 +272,11 @@ export function stream(
   function start(c: CallContext): void {
     const { conn } = c;
     if (opts.signal?.aborted) return finish(aborted(opts.signal));
+    try {
+      conn.admit();
+    } catch (e) {
+      return finish(e as Error);
+    }
     context = conn.allocContext();
     guard = new Guard(opts.timeoutMs ?? c.timeoutMs, request, opts.signal, (e) => finish(e));
     let current = value;
