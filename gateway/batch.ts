@@ -234,7 +234,8 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
         c.on('data', onReply);
         c.on('end', () => {
           callDone = true;
-          if (pendingCount() > 0)
+          // the server ends the stream only after this side did: an earlier end leaves items unanswered
+          if (pendingCount() > 0 || !inputEnded)
             failAll({ code: status.INTERNAL, message: 'the server ended the batch without answering', details: [] });
           flow();
           maybeFinish();
