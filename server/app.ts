@@ -14,6 +14,8 @@ import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { ServerConfig } from './config.ts';
+import { BatchItems, BATCH_SERVICE } from './batch-items.ts';
+import { BatchMetrics, batchHandler, batchService } from './batch.ts';
 import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
 import { ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
@@ -124,13 +126,22 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
             : dumpHandler(rpc, opts);
     server.addService(serviceDefinition(list), impl);
   }
+  // many request/reply RPCs on one stream (Batch/Call), each item checked as its unary call is
+  const batch = {
+    ...opts,
+    items: new BatchItems(root, rpcs, guards.refused),
+    settings: { window: cfg.batchWindow, maxWindow: cfg.batchMaxWindow },
+    metrics: new BatchMetrics(metrics.registry),
+    log,
+  };
+  server.addService(batchService(), { Call: batchHandler(batch) });
 
   // health follows the VPP connection: every service is as available as VPP is
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   const setHealth = (serving: boolean): void => {
     const s = serving ? 'SERVING' : 'NOT_SERVING';
     health.setStatus('', s);
-    for (const name of byService.keys()) health.setStatus(name, s);
+    for (const name of [...byService.keys(), BATCH_SERVICE]) health.setStatus(name, s);
   };
   setHealth(false);
   health.addToServer(server);
