@@ -196,13 +196,20 @@ describe('REST batch routes (stand-in batch server)', () => {
   });
 
   it('takes a JSON array and answers one, and caps its size', async () => {
-    const r = await post(gw.port, '/Ip/IpRouteAddDel/batch', `[${route(7)},{},${route(8)}]`, 'application/json');
+    // the malformed item is answered by the gateway before the server answers the first one: order holds
+    const r = await post(
+      gw.port,
+      '/Ip/IpRouteAddDel/batch',
+      `[${route(7)},{"bogus":1},{},${route(8)}]`,
+      'application/json',
+    );
     assert.equal(r.status, 200);
     const out = JSON.parse(r.text) as Record<string, unknown>[];
-    assert.equal(out.length, 3);
+    assert.equal(out.length, 4);
     assert.equal(out[0]!.stats_index, 0);
-    assert.equal(out[1]!.code, grpc.status.FAILED_PRECONDITION);
-    assert.equal(out[2]!.stats_index, 2);
+    assert.equal(out[1]!.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(out[2]!.code, grpc.status.FAILED_PRECONDITION);
+    assert.equal(out[3]!.stats_index, 3);
     const big = await post(
       gw.port,
       '/Ip/IpRouteAddDel/batch',

@@ -146,8 +146,7 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
       const body = format.wrapped
         ? `{${id === undefined ? '' : `"id":${JSON.stringify(id)},`}"${error ? 'error' : 'reply'}":${json}}`
         : json;
-      const sep = format.array ? (written++ === 0 ? '' : ',') : '';
-      return format.array ? sep + body : body + '\n';
+      return format.array ? body : body + '\n';
     };
     const errorText = (id: unknown, e: ErrorBody): string => {
       errors++;
@@ -179,8 +178,9 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
       flushQueued = true;
       queueMicrotask(flush);
     };
+    /** Answers go out in the items' order, whatever order their texts were made in. */
     const emit = (text: string): void => {
-      out += text;
+      out += format.array && written++ > 0 ? ',' + text : text;
       queueFlush();
     };
 

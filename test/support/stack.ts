@@ -39,6 +39,8 @@ export interface StackOptions {
 }
 
 const LOG_ENV = { LOG_LEVEL: 'info' };
+/** how long a process may take to get ready; a machine shared by many test runs may need more */
+export const READY_MS = Number(process.env.VPP_RPC_TEST_READY_MS ?? 30_000);
 
 export function startSim(socket: string, args: string[] = [], echo = false): Promise<Child> {
   return startChild({
@@ -47,6 +49,7 @@ export function startSim(socket: string, args: string[] = [], echo = false): Pro
     args: ['--socket', socket, ...args],
     env: LOG_ENV,
     readyMessage: 'VPP simulator listening',
+    timeoutMs: READY_MS,
     echo,
   });
 }
@@ -73,6 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'gRPC server listening',
+        timeoutMs: READY_MS,
         echo: opts.echo,
       });
     const server = await startServer('127.0.0.1:0');
@@ -94,6 +98,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'REST gateway listening',
+        timeoutMs: READY_MS,
         echo: opts.echo,
       });
       children.push(gateway);
