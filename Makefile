@@ -40,7 +40,7 @@ format: deps
 
 # the typed TypeScript client, generated from proto/ with ts-proto (git-ignored)
 CLIENT_TS := clients/typescript/generated/.stamp
-$(CLIENT_TS): $(NPM_STAMP) $(wildcard proto/vpp/*.proto)
+$(CLIENT_TS): $(NPM_STAMP) $(wildcard proto/vpp/*.proto proto/vpprpc/*.proto)
 	npm run generate:client
 	@touch $@
 

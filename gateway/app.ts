@@ -8,19 +8,21 @@ import Fastify, { errorCodes, type FastifyReply, type FastifyRequest } from 'fas
 import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
-import { JsonError, loadServiceRoot } from '../lib/protobuf/index.ts';
+import { loadServiceRoot } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { clientErrorHandler, frameworkErrors } from './client-errors.ts';
 import { registerDocs } from './docs.ts';
-import { badRequest, fromCallError, gatewayError, GatewayError } from './errors.ts';
+import { fromCallError, gatewayError, GatewayError } from './errors.ts';
+import { encodeRequest } from './request-body.ts';
+import { callOptions, deadlineOf } from './call-options.ts';
+import { registerBatchRoutes } from './batch-routes.ts';
 import { grpcClient } from './grpc-channel.ts';
-import { GrpcCallError, type CallOptions } from './grpc-client.ts';
+import { GrpcCallError } from './grpc-client.ts';
 import { checkReady } from './readiness.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
 import { gatewayGuards } from './security.ts';
 import { endEventStreams, negotiate, pipeStream } from './streams.ts';
-import { requestTimeoutMs, TimeoutSyntaxError } from './timeout.ts';
 
 export interface RunningGateway {
   port: number;
@@ -36,46 +38,6 @@ function sendError(reply: FastifyReply, err: GatewayError): void {
     .code(err.httpStatus)
     .header('content-type', 'application/json; charset=utf-8')
     .send(JSON.stringify(err.body));
-}
-
-/** The request body as a JSON object: no body is `{}`. */
-function parseJson(body: unknown): unknown {
-  if (body === undefined || body === null || (typeof body === 'string' && body.trim() === '')) return {};
-  try {
-    return JSON.parse(body as string);
-  } catch (e) {
-    throw badRequest('', `the body is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-function encodeRequest(route: Route, body: unknown): Buffer {
-  try {
-    return route.request.binary.encode(route.request.json.fromJson(parseJson(body)));
-  } catch (e) {
-    if (e instanceof GatewayError) throw e;
-    if (e instanceof JsonError) throw badRequest(e.path, e.reason);
-    throw badRequest('', (e as Error).message);
-  }
-}
-
-function callOptions(req: FastifyRequest, deadline: number | undefined): CallOptions {
-  return { deadline, authorization: req.headers.authorization };
-}
-
-function deadlineOf(req: FastifyRequest, fallbackMs: number | undefined): number | undefined {
-  let ms: number | undefined;
-  try {
-    ms = requestTimeoutMs(
-      req.headers['grpc-timeout'] as string | undefined,
-      (req.query as Record<string, string>)?.timeout,
-    );
-  } catch (e) {
-    if (e instanceof TimeoutSyntaxError) throw badRequest('timeout', e.message);
-    throw e;
-  }
-  ms ??= fallbackMs;
-  // Infinity: a timeout longer than any timer is no deadline at all
-  return ms === undefined || !Number.isFinite(ms) ? undefined : Date.now() + ms;
 }
 
 export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
@@ -161,6 +123,9 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       config: { route: route.path, streaming: route.streaming },
     });
   }
+
+  const batch = { routes, client, guards, metrics, log, bodyLimit: cfg.bodyLimit };
+  for (const [path, verb] of registerBatchRoutes(app, batch)) paths.set(path, verb);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

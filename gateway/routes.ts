@@ -26,6 +26,8 @@ export interface Route {
   events: boolean;
   /** the VPP request behind the route (`show_version`), from (vpprpc.method); read-only mode reads it */
   vppRequest: string;
+  /** the request message's full name (`vpp.ip.IpRouteAddDel`), as an Any names it */
+  requestType: string;
   request: { json: JsonCodec; binary: BinaryCodec };
   response: { json: JsonCodec; binary: BinaryCodec };
 }
@@ -53,6 +55,7 @@ export function compileRoutes(root: protobuf.Root): Route[] {
       streaming: Boolean(m.responseStream),
       events: vpp?.events !== undefined,
       vppRequest: String(vpp?.request ?? ''),
+      requestType: req.fullName.replace(/^\./, ''),
       request: { json: compileJson(req), binary: compileBinary(req) },
       response: { json: compileJson(res), binary: compileBinary(res) },
     });

@@ -13,6 +13,8 @@ import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { ServerConfig } from './config.ts';
+import { BatchItems, BATCH_SERVICE } from './batch-items.ts';
+import { BatchMetrics, batchHandler, batchService } from './batch.ts';
 import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
 import { addHealth } from './health.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -130,8 +132,17 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
             : dumpHandler(rpc, opts);
     server.addService(serviceDefinition(list), impl);
   }
+  // many request/reply RPCs on one stream (Batch/Call), each item checked as its unary call is
+  const batch = {
+    ...opts,
+    items: new BatchItems(root, rpcs, guards.refused),
+    settings: { window: cfg.batchWindow, maxWindow: cfg.batchMaxWindow },
+    metrics: new BatchMetrics(metrics.registry),
+    log,
+  };
+  server.addService(batchService(), { Call: batchHandler(batch) });
 
-  addHealth(server, [...byService.keys()], client);
+  addHealth(server, [...byService.keys(), BATCH_SERVICE], client);
   addReflection(server, root, [...byService.keys()]);
 
   client.on('state', (c) => {

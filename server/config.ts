@@ -6,6 +6,8 @@ import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
 
+export const DEFAULT_BATCH_WINDOW = 256;
+
 export interface ServerConfig extends SecurityConfig {
   vppSocket: string;
   listen: string;
@@ -30,6 +32,10 @@ export interface ServerConfig extends SecurityConfig {
   /** requests that may wait on VPP at once, and bytes of them VPP has not read */
   vppMaxInFlight: number;
   vppMaxBufferedBytes: number;
+  /** requests of one batch stream in flight to VPP when the caller asks for no window */
+  batchWindow: number;
+  /** the largest window a caller may ask for */
+  batchMaxWindow: number;
 }
 
 export function serverCommand(): Command {
@@ -112,6 +118,21 @@ export function serverCommand(): Command {
         .env('VPP_RPC_VPP_MAX_BUFFERED_BYTES')
         .default(4 * 1024 * 1024)
         .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--batch-window <n>',
+        'requests of a Batch/Call stream in flight to VPP when the caller sets no window',
+      )
+        .env('VPP_RPC_BATCH_WINDOW')
+        .default(DEFAULT_BATCH_WINDOW)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--batch-max-window <n>', 'the largest window a Batch/Call caller may ask for')
+        .env('VPP_RPC_BATCH_MAX_WINDOW')
+        .default(4096)
+        .argParser(positiveInt),
     );
   return addSecurityOptions(
     cmd,
@@ -132,6 +153,7 @@ export function parseServerConfig(argv: string[]): ServerConfig {
   >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (o.tlsClientCa && !o.tlsCert) cmd.error('--tls-client-ca needs --tls-cert and --tls-key');
+  if (o.batchWindow > o.batchMaxWindow) cmd.error('--batch-window is larger than --batch-max-window');
   return {
     ...o,
     ...securityConfig(cmd),

@@ -35,7 +35,7 @@ export interface HandlerOptions {
 }
 
 /** The caller's deadline as a VPP request timeout (the server's default when there is none). */
-function timeoutOf(call: { getDeadline(): Deadline }, defaultMs: number): number {
+export function timeoutOf(call: { getDeadline(): Deadline }, defaultMs: number): number {
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(at) ? Math.max(1, at - Date.now()) : defaultMs;

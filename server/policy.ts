@@ -7,7 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import { refusalInfo, refusals, shortService, type PolicyOptions, type Refusal, type RpcName } from '../lib/policy.ts';
 import { gate, untouched } from './gate.ts';
 import type { Rpc } from './rpcs.ts';
-import { rpcFailure } from './status.ts';
+import { rpcFailure, type RpcFailure } from './status.ts';
 
 /** `vpp.vpe.Vpe` `ShowVersion` → the names the patterns and the read rule look at. */
 export function rpcName(rpc: Rpc): RpcName {
@@ -22,13 +22,18 @@ export function refusedRpcs(opts: PolicyOptions, rpcs: Rpc[]): Map<string, Refus
   );
 }
 
+/** What a refused call (or batch item) is answered. */
+export function refusalFailure(refusal: Refusal): RpcFailure {
+  return rpcFailure(status.PERMISSION_DENIED, refusal.message, [refusalInfo(refusal)]);
+}
+
 export function policyInterceptor(refused: Map<string, Refusal>, log: Logger): ServerInterceptor {
   return (method, call) => {
     const refusal = refused.get(method.path);
     if (!refusal) return untouched(call);
     return gate(call, () => {
       log.debug({ rpc: method.path, peer: call.getPeer(), rule: refusal.rule }, 'refused by policy');
-      return rpcFailure(status.PERMISSION_DENIED, refusal.message, [refusalInfo(refusal)]);
+      return refusalFailure(refusal);
     });
   };
 }

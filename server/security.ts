@@ -6,6 +6,7 @@
  */
 import type { ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from '../lib/log.ts';
+import type { Refusal } from '../lib/policy.ts';
 import { Slots } from '../lib/slots.ts';
 import { TokenFile } from '../lib/tokens.ts';
 import type { ApiModel } from '../vpp/api/model.ts';
@@ -19,6 +20,8 @@ import { streamLimitInterceptor, type ClientKey } from './stream-limit.ts';
 export interface ServerGuards {
   /** for grpc.Server's `interceptors` option; the first sees a call first */
   interceptors: ServerInterceptor[];
+  /** the RPCs read-only mode and the allow/deny lists refuse, by gRPC path (batch items are checked against it) */
+  refused: Map<string, Refusal>;
   /** what is on, for the start-up line */
   summary: Record<string, unknown>;
   close(): void;
@@ -44,6 +47,7 @@ export function serverGuards(cfg: ServerConfig, rpcs: Rpc[], model: ApiModel, lo
     const arrayChecked = limitArrays(rpcs, model, cfg.maxArrayLength);
     return {
       interceptors,
+      refused,
       summary: {
         auth: tokens ? 'bearer' : 'off',
         refusedRpcs: refused.size,

@@ -40,7 +40,7 @@ export interface StackOptions {
 
 const LOG_ENV = { LOG_LEVEL: 'info' };
 /** A bound on a process that never gets ready, not a timing check: a busy 2-core machine can take a minute */
-const READY_TIMEOUT_MS = 120_000;
+export const READY_MS = Number(process.env.VPP_RPC_TEST_READY_MS ?? 120_000);
 
 export function startSim(socket: string, args: string[] = [], echo = false, env?: NodeJS.ProcessEnv): Promise<Child> {
   return startChild({
@@ -49,7 +49,7 @@ export function startSim(socket: string, args: string[] = [], echo = false, env?
     args: ['--socket', socket, ...args],
     env: { ...LOG_ENV, ...env },
     readyMessage: 'VPP simulator listening',
-    timeoutMs: READY_TIMEOUT_MS,
+    timeoutMs: READY_MS,
     echo,
   });
 }
@@ -77,7 +77,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'gRPC server listening',
-        timeoutMs: READY_TIMEOUT_MS,
+        timeoutMs: READY_MS,
         echo: opts.echo,
       });
     const server = await startServer('127.0.0.1:0');
@@ -99,7 +99,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'REST gateway listening',
-        timeoutMs: READY_TIMEOUT_MS,
+        timeoutMs: READY_MS,
         echo: opts.echo,
       });
       children.push(gateway);
