@@ -26,6 +26,8 @@ export interface Route {
   events: boolean;
   /** the VPP request behind the route (`show_version`), from (vpprpc.method); read-only mode reads it */
   vppRequest: string;
+  /** the product's own routes (vpprpc.Stats…) say whether they only read, in (vpprpc.own) */
+  reads?: boolean;
   request: { json: JsonCodec; binary: BinaryCodec };
   response: { json: JsonCodec; binary: BinaryCodec };
 }
@@ -44,6 +46,7 @@ export function compileRoutes(root: protobuf.Root): Route[] {
     const req = m.resolvedRequestType!;
     const res = m.resolvedResponseType!;
     const vpp = optionOf(m, '(vpprpc.method)');
+    const own = optionOf<{ reads_only?: boolean; open_stream?: boolean }>(m, '(vpprpc.own)');
     routes.push({
       verb,
       path,
@@ -51,8 +54,9 @@ export function compileRoutes(root: protobuf.Root): Route[] {
       service,
       method: m.name,
       streaming: Boolean(m.responseStream),
-      events: vpp?.events !== undefined,
+      events: vpp?.events !== undefined || own?.open_stream === true,
       vppRequest: String(vpp?.request ?? ''),
+      ...(own ? { reads: own.reads_only === true } : {}),
       request: { json: compileJson(req), binary: compileBinary(req) },
       response: { json: compileJson(res), binary: compileBinary(res) },
     });

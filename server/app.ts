@@ -17,8 +17,12 @@ import type { ServerConfig } from './config.ts';
 import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
 import { ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
-import { buildRpcTable, type Rpc } from './rpcs.ts';
+import { buildRpcTable, ownRpcTable, type Rpc } from './rpcs.ts';
 import { serverGuards } from './security.ts';
+import { addStatsService, STATS_SERVICE } from './stats.ts';
+import { VppMetricsExporter } from './stats-prometheus.ts';
+import { statsReaderFactory } from './stats-reader.ts';
+import { StatsSource } from './stats-source.ts';
 
 const SERVER_FAULTS: ReadonlySet<number> = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DATA_LOSS]);
 const AVAILABILITY: ReadonlySet<number> = new Set([
@@ -79,7 +83,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     log: log.child({ component: 'vpp' }),
   });
   const rpcs = buildRpcTable(root, model);
-  const guards = serverGuards(cfg, rpcs, model, log);
+  const statsRpcs = ownRpcTable(root, STATS_SERVICE);
+  const guards = serverGuards(cfg, rpcs, model, log, statsRpcs);
   const metrics = new ServerMetrics(client);
   const observer: CallObserver = {
     start: () => metrics.start(),
@@ -124,6 +129,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
             : dumpHandler(rpc, opts);
     server.addService(serviceDefinition(list), impl);
   }
+  const stats = new StatsSource(cfg.statsSocket, statsReaderFactory);
+  addStatsService(server, statsRpcs, { source: stats, observer, maxQueuedSamples: 100 });
 
   // health follows the VPP connection: every service is as available as VPP is
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
@@ -134,7 +141,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   };
   setHealth(false);
   health.addToServer(server);
-  addReflection(server, root, [...byService.keys()]);
+  addReflection(server, root, [...byService.keys(), STATS_SERVICE]);
 
   client.on('state', (c) => {
     setHealth(c.state === 'connected');
@@ -150,12 +157,20 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const boundPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync(formatHostPort(host, port), credentials(cfg), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
+  const vppMetrics = cfg.vppMetrics
+    ? new VppMetricsExporter(stats, cfg.vppMetricsPatterns.length ? cfg.vppMetricsPatterns : undefined)
+    : undefined;
+  const metricsEndpoint = await startMetrics(
+    metrics.registry,
+    cfg.metricsListen,
+    vppMetrics && (() => vppMetrics.text()),
+  );
   announcer(log).info(
     {
       grpc: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,
-      rpcs: rpcs.length,
+      rpcs: rpcs.length + statsRpcs.length,
+      statsSocket: cfg.statsSocket,
       tls: Boolean(cfg.tlsCert),
       ...guards.summary,
     },
@@ -185,6 +200,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
           });
         });
         await client.close();
+        stats.close();
         guards.close();
         await metricsEndpoint.close();
       })();

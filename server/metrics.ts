@@ -7,7 +7,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { METRICS_BUCKETS } from '../lib/metrics-http.ts';
 import type { ClientState, VppClient } from '../vpp/client/index.ts';
 import type { CallObserver } from './handlers.ts';
-import type { Rpc } from './rpcs.ts';
+import type { RpcId } from './rpcs.ts';
 
 const STATES: ClientState[] = ['idle', 'connecting', 'connected', 'disconnected', 'reconnecting', 'closed'];
 
@@ -24,7 +24,7 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
   private readonly vppState: Gauge;
   private readonly reconnects: Counter;
   private readonly restarts: Counter;
-  private readonly children = new Map<Rpc, Children>();
+  private readonly children = new Map<RpcId, Children>();
 
   constructor(client: VppClient) {
     const registers = [this.registry];
@@ -94,7 +94,7 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
     client.on('restart', () => this.restarts.inc());
   }
 
-  private childrenOf(rpc: Rpc): Children {
+  private childrenOf(rpc: RpcId): Children {
     let c = this.children.get(rpc);
     if (!c) {
       c = { duration: this.duration.labels(rpc.service, rpc.method), byCode: new Map() };
@@ -107,7 +107,7 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
     this.inFlight.inc();
   }
 
-  end(rpc: Rpc, code: status, startedAt: bigint): void {
+  end(rpc: RpcId, code: status, startedAt: bigint): void {
     this.inFlight.dec();
     const c = this.childrenOf(rpc);
     c.duration.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);

@@ -20,20 +20,57 @@ export interface Rpc {
   response: BinaryCodec;
 }
 
-/** Every RPC of the proto root that carries a (vpprpc.method) option. */
+/** What names a call for logs, metrics and policy: a VPP RPC or one of the product's own. */
+export type RpcId = Pick<Rpc, 'service' | 'method' | 'path'>;
+
+/** An RPC of the product's own services (vpprpc.Stats…): it carries (vpprpc.own), not (vpprpc.method). */
+export const isOwnRpc = (m: protobuf.Method): boolean => optionOf(m, '(vpprpc.own)') !== undefined;
+
+/**
+ * Every RPC of the proto root that carries a (vpprpc.method) option. The
+ * product's own services are registered separately (server/app.ts).
+ */
 export function buildRpcTable(root: protobuf.Root, model: ApiModel): Rpc[] {
-  return serviceMethods(root).map(({ service, method: m }) => {
+  return serviceMethods(root).flatMap(({ service, method: m }) => {
+    if (isOwnRpc(m)) return [];
     const request = optionOf<{ request?: string }>(m, '(vpprpc.method)')?.request;
     const vpp = request === undefined ? undefined : model.services.get(request);
     if (!vpp) throw new Error(`rpc ${service}.${m.name} names no VPP service (option (vpprpc.method))`);
-    return {
+    return [
+      {
+        service,
+        method: m.name,
+        path: `/${service}/${m.name}`,
+        vpp,
+        shape: rpcShape(vpp),
+        request: compileBinary(m.resolvedRequestType!),
+        response: compileBinary(m.resolvedResponseType!),
+      },
+    ];
+  });
+}
+
+/** An RPC of the product's own services: its codecs and what (vpprpc.own) says of it. */
+export interface OwnRpc extends RpcId {
+  responseStream: boolean;
+  reads: boolean;
+  request: BinaryCodec;
+  response: BinaryCodec;
+}
+
+/** The RPCs of one of the product's own services (`vpprpc.Stats`), from the proto root. */
+export function ownRpcTable(root: protobuf.Root, service: string): OwnRpc[] {
+  const rpcs = serviceMethods(root)
+    .filter((s) => s.service === service && isOwnRpc(s.method))
+    .map(({ method: m }) => ({
       service,
       method: m.name,
       path: `/${service}/${m.name}`,
-      vpp,
-      shape: rpcShape(vpp),
+      responseStream: Boolean(m.responseStream),
+      reads: optionOf<{ reads_only?: boolean }>(m, '(vpprpc.own)')?.reads_only === true,
       request: compileBinary(m.resolvedRequestType!),
       response: compileBinary(m.resolvedResponseType!),
-    };
-  });
+    }));
+  if (rpcs.length === 0) throw new Error(`no service ${service} in the protos: its proto file is missing`);
+  return rpcs;
 }
