@@ -1,9 +1,5 @@
-/**
- * The stats-segment reader the server uses. This build has none yet: every
- * Stats call answers UNAVAILABLE saying so, and the rest of the server works.
- */
+/** The stats-segment reader the server uses: vpp/stats over the native addon. */
+import { SegmentReader } from '../vpp/stats/reader.ts';
 import type { StatsReaderFactory } from './stats-source.ts';
 
-export const statsReaderFactory: StatsReaderFactory = () => {
-  throw new Error('this build of vpp-rpc has no stats-segment reader (vpp/stats)');
-};
+export const statsReaderFactory: StatsReaderFactory = (socketPath) => new SegmentReader({ socketPath });

@@ -5,6 +5,7 @@
  * StatsUnavailableError naming the socket and why, so callers answer
  * UNAVAILABLE while the rest of the server keeps working.
  */
+import { StatsError } from '../vpp/stats/errors.ts';
 import type { StatEntry, StatsReader } from '../vpp/stats/types.ts';
 
 /** Makes a reader of the segment behind a stats socket (not yet connected). */
@@ -45,7 +46,9 @@ export class StatsSource {
     private readonly create: StatsReaderFactory,
   ) {}
 
-  private unavailable(why: unknown): StatsUnavailableError {
+  private unavailable(why: unknown): Error {
+    // the reader's own verdicts other than UNAVAILABLE (a segment of another layout) stand
+    if (why instanceof StatsError && why.code !== 'UNAVAILABLE') return why;
     const text = why instanceof Error ? why.message : String(why);
     return new StatsUnavailableError(`VPP's stats segment at ${this.socketPath} is unavailable: ${text}`);
   }

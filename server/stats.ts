@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { Value } from '../lib/protobuf/index.ts';
+import { StatsError } from '../vpp/stats/errors.ts';
 import type { CallObserver } from './handlers.ts';
 import type { OwnRpc } from './rpcs.ts';
 import { interfaceCounters, IF_PATTERNS, type InterfaceFilter } from './stats-interfaces.ts';
@@ -29,6 +30,7 @@ export interface StatsServiceOptions {
 function statsStatus(err: unknown): RpcFailure {
   if (err instanceof StatsUnavailableError) return rpcFailure(grpc.status.UNAVAILABLE, err.message);
   if (err instanceof StatsPatternError) return rpcFailure(grpc.status.INVALID_ARGUMENT, err.message);
+  if (err instanceof StatsError) return rpcFailure(grpc.status[err.code], err.message);
   return toStatus(err, '');
 }
 
