@@ -36,6 +36,8 @@ export interface StackOptions {
   gatewayArgs?: string[];
   env?: NodeJS.ProcessEnv;
   echo?: boolean;
+  /** how long server and gateway may take to start (default: startChild's) */
+  readyTimeoutMs?: number;
 }
 
 const LOG_ENV = { LOG_LEVEL: 'info' };
@@ -74,6 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'gRPC server listening',
         echo: opts.echo,
+        timeoutMs: opts.readyTimeoutMs,
       });
     const server = await startServer('127.0.0.1:0');
     children.push(server);
@@ -95,6 +98,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'REST gateway listening',
         echo: opts.echo,
+        timeoutMs: opts.readyTimeoutMs,
       });
       children.push(gateway);
     }
