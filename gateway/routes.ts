@@ -28,6 +28,8 @@ export interface Route {
   vppRequest: string;
   /** the request message's full name (`vpp.ip.IpRouteAddDel`), as an Any names it */
   requestType: string;
+  /** the product's own routes (vpprpc.Stats…) say whether they only read, in (vpprpc.own) */
+  reads?: boolean;
   request: { json: JsonCodec; binary: BinaryCodec };
   response: { json: JsonCodec; binary: BinaryCodec };
 }
@@ -46,6 +48,7 @@ export function compileRoutes(root: protobuf.Root): Route[] {
     const req = m.resolvedRequestType!;
     const res = m.resolvedResponseType!;
     const vpp = optionOf(m, '(vpprpc.method)');
+    const own = optionOf<{ reads_only?: boolean; open_stream?: boolean }>(m, '(vpprpc.own)');
     routes.push({
       verb,
       path,
@@ -53,9 +56,10 @@ export function compileRoutes(root: protobuf.Root): Route[] {
       service,
       method: m.name,
       streaming: Boolean(m.responseStream),
-      events: vpp?.events !== undefined,
+      events: vpp?.events !== undefined || own?.open_stream === true,
       vppRequest: String(vpp?.request ?? ''),
       requestType: req.fullName.replace(/^\./, ''),
+      ...(own ? { reads: own.reads_only === true } : {}),
       request: { json: compileJson(req), binary: compileBinary(req) },
       response: { json: compileJson(res), binary: compileBinary(res) },
     });

@@ -19,8 +19,12 @@ import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type Handl
 import { addHealth } from './health.ts';
 import { ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
-import { buildRpcTable, type Rpc } from './rpcs.ts';
+import { buildRpcTable, ownRpcTable, type Rpc } from './rpcs.ts';
 import { serverGuards } from './security.ts';
+import { addStatsService, STATS_SERVICE } from './stats.ts';
+import { VppMetricsExporter } from './stats-prometheus.ts';
+import { statsReaderFactory } from './stats-reader.ts';
+import { StatsSource } from './stats-source.ts';
 
 const SERVER_FAULTS: ReadonlySet<number> = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DATA_LOSS]);
 const AVAILABILITY: ReadonlySet<number> = new Set([
@@ -87,7 +91,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     log: log.child({ component: 'vpp' }),
   });
   const rpcs = buildRpcTable(root, model);
-  const guards = serverGuards(cfg, rpcs, model, log);
+  const statsRpcs = ownRpcTable(root, STATS_SERVICE);
+  const guards = serverGuards(cfg, rpcs, model, log, statsRpcs);
   const metrics = new ServerMetrics(client);
   const observer: CallObserver = {
     start: () => metrics.start(),
@@ -141,9 +146,11 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     log,
   };
   server.addService(batchService(), { Call: batchHandler(batch) });
+  const stats = new StatsSource(cfg.statsSocket, statsReaderFactory);
+  addStatsService(server, statsRpcs, { source: stats, observer, maxQueuedSamples: 100 });
 
-  addHealth(server, [...byService.keys(), BATCH_SERVICE], client);
-  addReflection(server, root, [...byService.keys()]);
+  addHealth(server, [...byService.keys(), BATCH_SERVICE, STATS_SERVICE], client);
+  addReflection(server, root, [...byService.keys(), BATCH_SERVICE, STATS_SERVICE]);
 
   client.on('state', (c) => {
     if (c.state === 'connected')
@@ -160,13 +167,21 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const boundPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync(formatHostPort(host, port), credentials(cfg), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
+  const vppMetrics = cfg.vppMetrics
+    ? new VppMetricsExporter(stats, cfg.vppMetricsPatterns.length ? cfg.vppMetricsPatterns : undefined)
+    : undefined;
+  const metricsEndpoint = await startMetrics(
+    metrics.registry,
+    cfg.metricsListen,
+    vppMetrics && (() => vppMetrics.text()),
+  );
   announceReady(
     log,
     {
       grpc: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,
-      rpcs: rpcs.length,
+      rpcs: rpcs.length + statsRpcs.length,
+      statsSocket: cfg.statsSocket,
       tls: Boolean(cfg.tlsCert),
       ...guards.summary,
     },
@@ -196,6 +211,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
           });
         });
         await client.close();
+        stats.close();
         guards.close();
         await metricsEndpoint.close();
       })();

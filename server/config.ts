@@ -1,4 +1,5 @@
 /** The server's settings: each flag has an environment variable, flags win. */
+import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { hostPort, limitArg, positiveInt } from '../lib/cli-options.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
@@ -10,6 +11,12 @@ export const DEFAULT_BATCH_WINDOW = 256;
 
 export interface ServerConfig extends SecurityConfig {
   vppSocket: string;
+  /** VPP's stats segment socket; default: stats.sock beside vppSocket */
+  statsSocket: string;
+  /** VPP's counters on the metrics endpoint */
+  vppMetrics: boolean;
+  /** which stats entries the metrics endpoint exports (regular expressions); empty: the default set */
+  vppMetricsPatterns: string[];
   listen: string;
   /** empty: no metrics endpoint */
   metricsListen: string;
@@ -42,6 +49,23 @@ export function serverCommand(): Command {
   const cmd = new Command('vpp-rpc-server')
     .description('gRPC server for the whole VPP binary API')
     .addOption(new Option('--vpp-socket <path>', "VPP's API socket").env('VPP_API_SOCKET').default(DEFAULT_SOCKET))
+    .addOption(
+      new Option('--stats-socket <path>', "VPP's stats segment socket (default: stats.sock beside --vpp-socket)").env(
+        'VPP_STATS_SOCKET',
+      ),
+    )
+    .addOption(
+      new Option('--vpp-metrics <on|off>', "export VPP's counters on the metrics endpoint")
+        .env('VPP_RPC_VPP_METRICS')
+        .choices(['on', 'off'])
+        .default('on'),
+    )
+    .addOption(
+      new Option(
+        '--vpp-metrics-patterns <regexps>',
+        'stats entries to export, regular expressions separated by commas (default: all but /interfaces/ and /node/errors)',
+      ).env('VPP_RPC_VPP_METRICS_PATTERNS'),
+    )
     .addOption(
       new Option('--listen <host:port>', 'gRPC listen address')
         .env('VPP_RPC_GRPC_LISTEN')
@@ -144,16 +168,29 @@ export function serverCommand(): Command {
 export function parseServerConfig(argv: string[]): ServerConfig {
   const cmd = serverCommand().parse(argv, { from: 'user' });
   const o = cmd.opts<
-    ServerConfig & {
+    Omit<ServerConfig, 'statsSocket' | 'vppMetrics' | 'vppMetricsPatterns'> & {
       requestTimeout: number;
       vppPingInterval: number;
       vppPingTimeout: number;
       vppMaxBuffered: number;
+      statsSocket?: string;
+      vppMetrics: 'on' | 'off';
+      vppMetricsPatterns?: string;
     }
   >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (o.tlsClientCa && !o.tlsCert) cmd.error('--tls-client-ca needs --tls-cert and --tls-key');
   if (o.batchWindow > o.batchMaxWindow) cmd.error('--batch-window is larger than --batch-max-window');
+  const vppMetricsPatterns = (o.vppMetricsPatterns ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const p of vppMetricsPatterns)
+    try {
+      new RegExp(p);
+    } catch (e) {
+      cmd.error(`--vpp-metrics-patterns: ${(e as Error).message}`);
+    }
   return {
     ...o,
     ...securityConfig(cmd),
@@ -161,5 +198,9 @@ export function parseServerConfig(argv: string[]): ServerConfig {
     vppPingIntervalMs: o.vppPingInterval,
     vppPingTimeoutMs: o.vppPingTimeout,
     vppMaxBufferedBytes: o.vppMaxBuffered,
+    // VPP puts both sockets in one folder (/run/vpp, or vpp.sh's DIR)
+    statsSocket: o.statsSocket ?? join(dirname(o.vppSocket), 'stats.sock'),
+    vppMetrics: o.vppMetrics === 'on',
+    vppMetricsPatterns,
   };
 }

@@ -15,14 +15,14 @@ import {
 import { VppClientError, type VppClient } from '../vpp/client/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { StreamQueue } from '../vpp/client/queue.ts';
-import type { Rpc } from './rpcs.ts';
+import type { Rpc, RpcId } from './rpcs.ts';
 import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
 
 /** What happens to each call, for logs and metrics. */
 export interface CallObserver {
   /** a call began: it is in flight until its end() */
-  start(rpc: Rpc): void;
-  end(rpc: Rpc, code: status, startedAt: bigint, err?: RpcFailure): void;
+  start(rpc: RpcId): void;
+  end(rpc: RpcId, code: status, startedAt: bigint, err?: RpcFailure): void;
 }
 
 export interface HandlerOptions {

@@ -14,7 +14,7 @@ import { limitArrays } from './array-limit.ts';
 import { authInterceptor, callToken } from './auth.ts';
 import type { ServerConfig } from './config.ts';
 import { policyInterceptor, refusedRpcs } from './policy.ts';
-import type { Rpc } from './rpcs.ts';
+import type { OwnRpc, Rpc } from './rpcs.ts';
 import { streamLimitInterceptor, type ClientKey } from './stream-limit.ts';
 
 export interface ServerGuards {
@@ -27,12 +27,18 @@ export interface ServerGuards {
   close(): void;
 }
 
-export function serverGuards(cfg: ServerConfig, rpcs: Rpc[], model: ApiModel, log: Logger): ServerGuards {
+export function serverGuards(
+  cfg: ServerConfig,
+  rpcs: Rpc[],
+  model: ApiModel,
+  log: Logger,
+  own: OwnRpc[] = [],
+): ServerGuards {
   const interceptors: ServerInterceptor[] = [];
   const tokens = cfg.authTokens ? new TokenFile(cfg.authTokens, log) : undefined;
   try {
     if (tokens) interceptors.push(authInterceptor(tokens, log));
-    const refused = refusedRpcs(cfg, rpcs);
+    const refused = refusedRpcs(cfg, rpcs, own);
     if (refused.size > 0) interceptors.push(policyInterceptor(refused, log));
     if (cfg.maxStreamsPerClient > 0) {
       const address: ClientKey = (_md, call) => call.getConnectionInfo().remoteAddress ?? call.getPeer();

@@ -9,6 +9,7 @@ import { parseComment } from './comments.ts';
 import { coreFirst } from './core.ts';
 import { requestExample, type Json } from './examples.ts';
 import { ERROR_SCHEMA, errorRefs, errorResponses, errorSchema } from './responses.ts';
+import type { OwnOperation, OwnServices } from './own-services.ts';
 import { buildSchemas, schemaName, schemaRef, type Schema } from './schemas.ts';
 import { batchPaths, batchSchemas, batchTag } from './batch.ts';
 
@@ -45,6 +46,8 @@ export interface Operation {
   requestBody?: { description: string; required: false; content: Record<string, { schema: Schema; example: Json }> };
   responses: Record<string, unknown>;
   'x-vpp'?: VppOperation;
+  /** the product's own services (vpprpc.Stats): what (vpprpc.own) says */
+  'x-vpprpc-own'?: OwnOperation;
 }
 
 export interface Tag {
@@ -234,14 +237,17 @@ const gatewaySchemas: Record<string, Schema> = {
   },
 };
 
-export function buildDocument(model: ApiModel, version: string): OpenApiDocument {
+/** `own`: the product's own services (ownServicesDocument), after VPP's modules. */
+export function buildDocument(model: ApiModel, version: string, own?: OwnServices): OpenApiDocument {
   const names = protoNames(model);
   const vppSchemas = buildSchemas(model, names);
   const paths: Record<string, Record<string, Operation>> = {};
   for (const mod of model.modules)
     for (const svc of mod.services) paths[routePath(mod.name, svc.request)] = { post: operation(model, names, vppSchemas, svc) };
-  Object.assign(paths, batchPaths(), gatewayPaths());
-  const schemas = Object.fromEntries(Object.entries({ ...vppSchemas, ...gatewaySchemas, ...batchSchemas }).sort(([a], [b]) => (a < b ? -1 : 1)));
+  Object.assign(paths, batchPaths(), own?.paths ?? {}, gatewayPaths());
+  const schemas = Object.fromEntries(
+    Object.entries({ ...vppSchemas, ...own?.schemas, ...gatewaySchemas, ...batchSchemas }).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
   const withServices = coreFirst(model.modules.filter((m) => m.services.length > 0));
   return {
     openapi: '3.1.0',
@@ -255,6 +261,7 @@ export function buildDocument(model: ApiModel, version: string): OpenApiDocument
     tags: [
       ...withServices.map(moduleTag),
       batchTag,
+      ...(own?.tags ?? []),
       { name: GATEWAY_TAG, description: "The gateway's own routes: health, readiness and documentation." },
     ],
     paths,

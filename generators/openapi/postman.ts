@@ -56,7 +56,7 @@ function bodyText(example: Json, uses: CoreRequest['uses']): string {
 }
 
 function requestItem(route: string, op: Operation, core: CoreRequest | undefined): PostmanRequestItem {
-  const events = op['x-vpp']?.kind === 'events';
+  const events = op['x-vpp']?.kind === 'events' || op['x-vpprpc-own']?.open_stream === true;
   const path = route.split('/').filter((s) => s !== '');
   const url: PostmanRequestItem['request']['url'] = { raw: `${varRef('baseUrl')}${route}`, host: [varRef('baseUrl')], path };
   if (events) {

@@ -36,6 +36,8 @@ export interface StackOptions {
   gatewayArgs?: string[];
   env?: NodeJS.ProcessEnv;
   echo?: boolean;
+  /** how long server and gateway may take to start (default: startChild's) */
+  readyTimeoutMs?: number;
 }
 
 const LOG_ENV = { LOG_LEVEL: 'info' };
@@ -79,6 +81,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         readyMessage: 'gRPC server listening',
         timeoutMs: READY_MS,
         echo: opts.echo,
+        timeoutMs: opts.readyTimeoutMs,
       });
     const server = await startServer('127.0.0.1:0');
     children.push(server);
@@ -101,6 +104,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         readyMessage: 'REST gateway listening',
         timeoutMs: READY_MS,
         echo: opts.echo,
+        timeoutMs: opts.readyTimeoutMs,
       });
       children.push(gateway);
     }

@@ -1,11 +1,12 @@
 /**
- * npm run sim -- --socket /tmp/vpp-api.sock [--interfaces N] [--control PATH]
+ * npm run sim -- --socket /tmp/vpp-api.sock [--interfaces N] [--control PATH] [--stats-socket PATH]
  *
  * The VPP simulator as a process. It says where it listens (socket, control,
  * vpePid, messages) as "VPP simulator listening": in a log line, and over its
  * IPC channel when it has one (lib/child.ts, whatever the log level). It
  * removes its sockets on SIGTERM or SIGINT.
  */
+import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { announceReady, createLogger, LOG_LEVELS } from '../../lib/log.ts';
 import { DEFAULT_PROTO_DIR } from '../../lib/project.ts';
@@ -39,9 +40,26 @@ const program = new Command()
       'VPP_SIM_CONTROL',
     ),
   )
+  .addOption(
+    new Option(
+      '--stats-socket <path>',
+      'stats segment socket, "off" for none (default: stats.sock beside an api.sock, else <socket>.stats)',
+    ).env('VPP_SIM_STATS_SOCKET'),
+  )
   .parse();
 
-const opts = program.opts<{ socket: string; logLevel: string; interfaces: number; control?: string }>();
+const opts = program.opts<{
+  socket: string;
+  logLevel: string;
+  interfaces: number;
+  control?: string;
+  statsSocket?: string;
+}>();
+/** VPP's own folder layout when the API socket is api.sock; a name of its own otherwise */
+function defaultStatsSocket(apiSocket: string): string {
+  return basename(apiSocket) === 'api.sock' ? join(dirname(apiSocket), 'stats.sock') : `${apiSocket}.stats`;
+}
+const statsSocket = opts.statsSocket === 'off' ? undefined : (opts.statsSocket ?? defaultStatsSocket(opts.socket));
 const log = createLogger('vpp-sim', opts.logLevel);
 
 try {
@@ -52,6 +70,7 @@ try {
     errors: loadErrorTable(DEFAULT_PROTO_DIR),
     socketPath: opts.socket,
     interfaces: opts.interfaces,
+    statsSocket,
     log,
   });
   await sim.start();
@@ -62,6 +81,7 @@ try {
     {
       socket: sim.socketPath,
       control: control?.path ?? 'off',
+      stats: sim.statsSegment?.socketPath ?? 'off',
       vpePid: sim.vpePid,
       messages: sim.table.entries.length,
       interfaces: sim.state.interfaces.size,
