@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { BatchCodec, openBatch, type BatchAnswer, type BatchItem } from '../cli/batch-client.ts';
 import { compileBinary, loadServiceRoot, type BinaryCodec } from '../lib/protobuf/index.ts';
 import { PROTO_DIR } from './support/paths.ts';
-import { describeRealVpp, startRealVpp, type RealVpp } from './support/real-vpp.ts';
+import { describeRealVpp, realVppUnavailable, startRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const root = loadServiceRoot(PROTO_DIR);
@@ -343,11 +343,15 @@ describe('Batch/Call [simulator]', () => {
   batchSuite(() => ({ stack, killVpp: async () => void (await stack.sim!.kill()) }));
 });
 
+// started at the top level: real-vpp.ts registers its clean-up where the first start happens, and
+// inside a before() hook that clean-up would run as soon as the hook ends
+const realVpp: RealVpp | undefined = realVppUnavailable() ? undefined : await startRealVpp();
+
 describeRealVpp('Batch/Call', () => {
   let vpp: RealVpp;
   let stack: Stack;
   before(async () => {
-    vpp = await startRealVpp();
+    vpp = realVpp!;
     stack = await startStack({
       vppSocket: vpp.apiSocket,
       gateway: false,
