@@ -8,11 +8,13 @@
  *   vpp-rpc cli "show interface"
  *   vpp-rpc compat
  *   vpp-rpc list interface
+ *   vpp-rpc apply routes.ndjson --server localhost:9111
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
-import { callCommand, cliCommand, compatCommand, listCommand, type CliOptions } from './commands.ts';
+import { applyCommand, type ApplyOptions } from './apply.ts';
+import { callCommand, cliCommand, compatCommand, listCommand, load, type CliOptions } from './commands.ts';
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -62,5 +64,22 @@ program
   .description('list the requests vpp-rpc knows, with their kind and REST route')
   .argument('[filter]', 'only names containing this text')
   .action((filter?: string) => listCommand(opts(), filter));
+
+program
+  .command('apply')
+  .description('send NDJSON requests through the gRPC server in one Batch/Call stream; prints failures and a summary')
+  .argument('<file>', 'one request per line, {"rpc": "Ip/IpRouteAddDel", "id": 1, "request": {...}}; - for stdin')
+  .addOption(new Option('--server <host:port>', 'the gRPC server').env('VPP_RPC_SERVER').default('localhost:9111'))
+  .option('--window <n>', "requests in flight to VPP (default: the server's)", positive)
+  .option('--stop-on-error', 'stop at the first failed item')
+  .option('--replies', 'print every answer as NDJSON on stdout ({"id":…,"reply":…} or {"id":…,"error":…})')
+  .addOption(new Option('--token <token>', 'bearer token').env('VPP_RPC_TOKEN'))
+  .option('--tls', 'connect with TLS (system CAs)')
+  .option('--tls-ca <file>', 'connect with TLS, trusting this CA')
+  .option('--deadline <ms>', 'deadline of the whole batch', positive)
+  .action(async (file: string, o: ApplyOptions & { deadline?: number }) => {
+    const code = await applyCommand(load(opts()).root, file, { ...o, timeout: o.deadline });
+    process.exitCode = code;
+  });
 
 await program.parseAsync();

@@ -61,10 +61,11 @@ export class BatchMetrics {
     });
     new Gauge({
       name: 'vpp_rpc_batch_items_outstanding_max',
-      help: 'The most items one batch stream held unanswered at once since start (bounded by its window)',
+      help: 'The most items one batch stream held unanswered at once since the last scrape (bounded by its window)',
       registers,
       collect() {
         this.set(held.max);
+        held.max = 0;
       },
     });
   }
