@@ -54,6 +54,11 @@ function vppSh(env: NodeJS.ProcessEnv, ...args: string[]): string {
 
 const running = new Set<RealVpp>();
 let cleanupRegistered = false;
+// registered when the file loads: an after() first called inside a suite's before() hook
+// would belong to that hook and stop VPP as soon as the hook ends
+after(async () => {
+  for (const v of [...running]) await v.stop();
+});
 
 /** Start a real VPP in a new temporary folder; stopped by `stop()` or when the test file ends. */
 export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> {
@@ -102,9 +107,6 @@ export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> 
   running.add(vpp);
   if (!cleanupRegistered) {
     cleanupRegistered = true;
-    after(async () => {
-      for (const v of [...running]) await v.stop();
-    });
     // a test file that dies must not leave VPP polling a core
     process.once('exit', () => {
       for (const v of running) {
