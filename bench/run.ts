@@ -27,6 +27,7 @@ import type { Value } from '../vpp/codec/types.ts';
 import { startSim } from '../test/support/stack.ts';
 import { benchBatch, startBenchVpp } from './batch.ts';
 import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from './measure.ts';
+import { benchStats } from './stats.ts';
 
 const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
 const LOAD = Number(process.env.BENCH_REQUESTS ?? 20000);
@@ -364,6 +365,9 @@ say(
 say(
   `\nThe article's stack: ${ARTICLE.meanMs} ms mean, ${ARTICLE.rps} calls/s for curl → REST → gRPC → VPP show_version; here: ${fmt.ms(restSeq.mean)} ms mean, ${fmt.int(restSeq.rps)} calls/s.`,
 );
+
+say();
+await benchStats(say);
 
 await pool.close();
 floorH2.close();

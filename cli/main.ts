@@ -9,12 +9,15 @@
  *   vpp-rpc compat
  *   vpp-rpc list interface
  *   vpp-rpc apply routes.ndjson --server localhost:9111
+ *   vpp-rpc stats dump /if/rx /if/names
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
+import { DEFAULT_STATS_SOCKET } from '../vpp/stats/reader.ts';
 import { applyCommand, type ApplyOptions } from './apply.ts';
 import { callCommand, cliCommand, compatCommand, listCommand, load, type CliOptions } from './commands.ts';
+import { statsCommand, type StatsCliOptions } from './stats.ts';
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -80,6 +83,23 @@ program
   .action(async (file: string, o: ApplyOptions & { deadline?: number }) => {
     const code = await applyCommand(load(opts()).root, file, { ...o, timeout: o.deadline });
     process.exitCode = code;
+  });
+
+program
+  .command('stats')
+  .description("read VPP's stats segment directly (no server): list names, dump values, watch values and rates")
+  .argument('<action>', 'ls, dump or watch')
+  .argument('[patterns...]', 'regular expressions matched anywhere in a name, as vpp_get_stats takes them')
+  .addOption(
+    new Option('--stats-socket <path>', "VPP's stats socket").env('VPP_STATS_SOCKET').default(DEFAULT_STATS_SOCKET),
+  )
+  .addOption(new Option('--interval <seconds>', 'watch: between reads').default(1).argParser(positive))
+  .addOption(
+    new Option('--count <n>', 'watch: stop after n reads (default: until interrupted)').default(0).argParser(positive),
+  )
+  .action((action: string, patterns: string[], o: StatsCliOptions) => {
+    if (!['ls', 'dump', 'watch'].includes(action)) program.error(`vpp-rpc stats: ls, dump or watch, not ${action}`);
+    return statsCommand(action, patterns, o);
   });
 
 await program.parseAsync();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startChild, type Child } from '../../lib/child.ts';
 import { PROJECT_ROOT } from '../../lib/project.ts';
@@ -47,6 +47,7 @@ describe('npm run sim', () => {
       {
         socket,
         control: `${socket}.control`,
+        stats: join(dirname(socket), 'stats.sock'),
         vpePid: sim.proc.pid,
         messages: model.messages.size,
         interfaces: 4,
@@ -66,6 +67,7 @@ describe('npm run sim', () => {
     assert.equal(await sim.stop(), 0);
     assert.equal(existsSync(socket), false);
     assert.equal(existsSync(`${socket}.control`), false);
+    assert.equal(existsSync(join(dirname(socket), 'stats.sock')), false);
   });
 
   it('starts over the socket file a killed simulator left behind', async () => {

@@ -234,6 +234,25 @@ function compile(patterns: string[]): (name: string) => boolean {
 
 // ------------------------------------------------------------ value copies
 
+/**
+ * Most counters of a VPP are small (idle interfaces, rare errors): those share
+ * preallocated BigInts instead of allocating one per value read.
+ */
+const SMALL = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+const ZERO_PB: PacketsBytes = Object.freeze({ packets: 0n, bytes: 0n });
+
+/** the u64 at u64 index k */
+function big(view: SegmentView, k: number): bigint {
+  const lo = view.u32[k * 2]!;
+  return view.u32[k * 2 + 1] === 0 && lo < 4096 ? SMALL[lo]! : view.u64[k]!;
+}
+
+function packetsBytes(view: SegmentView, k: number): PacketsBytes {
+  const u32 = view.u32;
+  if (u32[k * 2] === 0 && u32[k * 2 + 1] === 0 && u32[k * 2 + 2] === 0 && u32[k * 2 + 3] === 0) return ZERO_PB;
+  return { packets: big(view, k), bytes: big(view, k + 1) };
+}
+
 function readEntry(view: SegmentView, dir: Directory, index: number): StatValue {
   const entryOff = dirEntryOffset(view, index);
   const type = TYPE_BY_NUMBER[dir.types[index]!] ?? 'empty';
@@ -242,7 +261,7 @@ function readEntry(view: SegmentView, dir: Directory, index: number): StatValue 
       // VPP stores the f64 converted to u64 (vlib_stats_set_scalar_value)
       return { type, value: view.num(entryOff + ENTRY.value) };
     case 'gauge':
-      return { type, value: view.u64[(entryOff + ENTRY.value) >>> 3]! };
+      return { type, value: big(view, (entryOff + ENTRY.value) >>> 3) };
     case 'counter':
       return { type, values: simpleCounters(view, view.num(entryOff + ENTRY.value)) };
     case 'combined':
@@ -270,12 +289,12 @@ function simpleCounters(view: SegmentView, pointer: number): bigint[][] {
   if (pointer === 0) return [];
   const threads = view.vector(pointer, 8);
   const out = new Array<bigint[]>(threads.len);
-  const u64 = view.u64;
+
   for (let t = 0; t < threads.len; t++) {
     const v = view.vector(view.num(threads.off + t * 8), 8);
     const row = new Array<bigint>(v.len);
     const first = v.off >>> 3;
-    for (let i = 0; i < v.len; i++) row[i] = u64[first + i]!;
+    for (let i = 0; i < v.len; i++) row[i] = big(view, first + i);
     out[t] = row;
   }
   return out;
@@ -286,12 +305,12 @@ function combinedCounters(view: SegmentView, pointer: number): PacketsBytes[][] 
   if (pointer === 0) return [];
   const threads = view.vector(pointer, 8);
   const out = new Array<PacketsBytes[]>(threads.len);
-  const u64 = view.u64;
+
   for (let t = 0; t < threads.len; t++) {
     const v = view.vector(view.num(threads.off + t * 8), 16);
     const row = new Array<PacketsBytes>(v.len);
     let k = v.off >>> 3;
-    for (let i = 0; i < v.len; i++, k += 2) row[i] = { packets: u64[k]!, bytes: u64[k + 1]! };
+    for (let i = 0; i < v.len; i++, k += 2) row[i] = packetsBytes(view, k);
     out[t] = row;
   }
   return out;
@@ -312,24 +331,26 @@ function symlink(view: SegmentView, dir: Directory, entryOff: number): StatValue
   if (target >= dir.names.length) throw new SegmentRace('a symlink to an entry beyond the directory');
   const targetOff = dirEntryOffset(view, target);
   const targetType = view.entryType(targetOff);
-  const value: Extract<StatValue, { type: 'symlink' }> = { type: 'symlink', target: dir.names[target]!, index };
+  const name = dir.names[target]!;
   const pointer = view.num(targetOff + ENTRY.value);
+  // each shape made whole at once: objects of one shape keep the loop fast
   if (targetType === TYPE_NUMBER.counter && pointer !== 0) {
     const threads = view.vector(pointer, 8);
-    value.counter = new Array<bigint>(threads.len);
+    const counter = new Array<bigint>(threads.len);
     for (let t = 0; t < threads.len; t++) {
       const v = view.vector(view.num(threads.off + t * 8), 8);
-      value.counter[t] = index < v.len ? view.u64[(v.off >>> 3) + index]! : 0n;
+      counter[t] = index < v.len ? big(view, (v.off >>> 3) + index) : 0n;
     }
-  } else if (targetType === TYPE_NUMBER.combined && pointer !== 0) {
+    return { type: 'symlink', target: name, index, counter };
+  }
+  if (targetType === TYPE_NUMBER.combined && pointer !== 0) {
     const threads = view.vector(pointer, 8);
-    value.combined = new Array<PacketsBytes>(threads.len);
+    const combined = new Array<PacketsBytes>(threads.len);
     for (let t = 0; t < threads.len; t++) {
       const v = view.vector(view.num(threads.off + t * 8), 16);
-      const k = (v.off >>> 3) + index * 2;
-      value.combined[t] =
-        index < v.len ? { packets: view.u64[k]!, bytes: view.u64[k + 1]! } : { packets: 0n, bytes: 0n };
+      combined[t] = index < v.len ? packetsBytes(view, (v.off >>> 3) + index * 2) : ZERO_PB;
     }
+    return { type: 'symlink', target: name, index, combined };
   }
-  return value;
+  return { type: 'symlink', target: name, index };
 }
