@@ -17,7 +17,7 @@ help:
 # Install when package.json or the lock changed. `npm install` rather than `npm ci`:
 # the registry lacks @bufbuild/buf's macOS/Windows packages, which npm then
 # leaves out of the lock, and `npm ci` refuses such a lock.
-$(NPM_STAMP): package.json package-lock.json
+$(NPM_STAMP): package.json package-lock.json native/statseg/binding.gyp native/statseg/statseg.c
 	npm install --no-audit --no-fund
 	@touch $@
 
@@ -53,7 +53,7 @@ format: deps
 
 # the typed TypeScript client, generated from proto/ with ts-proto (git-ignored)
 CLIENT_TS := clients/typescript/generated/.stamp
-$(CLIENT_TS): $(NPM_STAMP) $(wildcard proto/vpp/*.proto)
+$(CLIENT_TS): $(NPM_STAMP) $(wildcard proto/vpp/*.proto proto/vpprpc/*.proto)
 	npm run generate:client
 	@touch $@
 

@@ -25,8 +25,10 @@ import { VppClient } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import { startSim } from '../test/support/stack.ts';
+import { benchBatch, startBenchVpp } from './batch.ts';
 import { footprint } from './footprint.ts';
 import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from './measure.ts';
+import { benchStats } from './stats.ts';
 
 const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
 const LOAD = Number(process.env.BENCH_REQUESTS ?? 20000);
@@ -35,7 +37,9 @@ const ROUTES = Number(process.env.BENCH_ROUTES ?? 10000);
 const ROUTE_TABLE = 4242;
 const ARTICLE = { meanMs: 4.8, rps: 207 };
 
-const realSocket = process.env.VPP_API_SOCKET;
+// BENCH_REAL_VPP=1: a real VPP of ../shared/vpp, started here (bench/batch.ts)
+const benchVpp = process.env.BENCH_REAL_VPP === '1' ? startBenchVpp() : undefined;
+const realSocket = benchVpp?.socket ?? process.env.VPP_API_SOCKET;
 const useReal = Boolean(realSocket && existsSync(realSocket));
 const env = { LOG_LEVEL: 'warn' };
 const lines: string[] = [];
@@ -306,6 +310,15 @@ const routes = {
   grpc: await concurrent((i) => routeGrpc(route(i, 2)), ROUTES, 64),
   rest: await concurrent((i) => restCall('/Ip/IpRouteAddDel/request', routeJson.toJson(route(i, 3))), ROUTES, 64),
 };
+await benchBatch({
+  root: api.root,
+  grpcTarget,
+  serverPid: server.proc.pid!,
+  table: ROUTE_TABLE,
+  routes: ROUTES,
+  rates: routes,
+  say,
+});
 await raw.request('ip_table_add_del', { is_add: false, table: { table_id: ROUTE_TABLE, is_ip6: false, name: '' } });
 say(`## Programming ${ROUTES} routes (ip_route_add_del, 64 in flight)`);
 say();
@@ -359,11 +372,15 @@ say(
   `\nThe article's stack: ${ARTICLE.meanMs} ms mean, ${ARTICLE.rps} calls/s for curl → REST → gRPC → VPP show_version; here: ${fmt.ms(restSeq.mean)} ms mean, ${fmt.int(restSeq.rps)} calls/s.`,
 );
 
+say();
+await benchStats(say);
+
 await pool.close();
 floorH2.close();
 grpc.close();
 await raw.close();
 await stopAll();
+benchVpp?.stop();
 const out = join(PROJECT_ROOT, 'bench/RESULTS.md');
 const notes = existsSync(out) ? readFileSync(out, 'utf8').split('\n<!-- notes -->\n')[1] : undefined;
 writeFileSync(out, lines.join('\n') + '\n' + (notes !== undefined ? `\n<!-- notes -->\n${notes}` : ''));

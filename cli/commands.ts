@@ -19,7 +19,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function load(o: CliOptions): ProtoApi {
+export function load(o: CliOptions): ProtoApi {
   try {
     return loadProtoDir(o.protoDir);
   } catch (e) {

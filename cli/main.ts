@@ -8,11 +8,16 @@
  *   vpp-rpc cli "show interface"
  *   vpp-rpc compat
  *   vpp-rpc list interface
+ *   vpp-rpc apply routes.ndjson --server localhost:9111
+ *   vpp-rpc stats dump /if/rx /if/names
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
-import { callCommand, cliCommand, compatCommand, listCommand, type CliOptions } from './commands.ts';
+import { DEFAULT_STATS_SOCKET } from '../vpp/stats/reader.ts';
+import { applyCommand, type ApplyOptions } from './apply.ts';
+import { callCommand, cliCommand, compatCommand, listCommand, load, type CliOptions } from './commands.ts';
+import { statsCommand, type StatsCliOptions } from './stats.ts';
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -62,5 +67,39 @@ program
   .description('list the requests vpp-rpc knows, with their kind and REST route')
   .argument('[filter]', 'only names containing this text')
   .action((filter?: string) => listCommand(opts(), filter));
+
+program
+  .command('apply')
+  .description('send NDJSON requests through the gRPC server in one Batch/Call stream; prints failures and a summary')
+  .argument('<file>', 'one request per line, {"rpc": "Ip/IpRouteAddDel", "id": 1, "request": {...}}; - for stdin')
+  .addOption(new Option('--server <host:port>', 'the gRPC server').env('VPP_RPC_SERVER').default('localhost:9111'))
+  .option('--window <n>', "requests in flight to VPP (default: the server's)", positive)
+  .option('--stop-on-error', 'stop at the first failed item')
+  .option('--replies', 'print every answer as NDJSON on stdout ({"id":…,"reply":…} or {"id":…,"error":…})')
+  .addOption(new Option('--token <token>', 'bearer token').env('VPP_RPC_TOKEN'))
+  .option('--tls', 'connect with TLS (system CAs)')
+  .option('--tls-ca <file>', 'connect with TLS, trusting this CA')
+  .option('--deadline <ms>', 'deadline of the whole batch', positive)
+  .action(async (file: string, o: ApplyOptions & { deadline?: number }) => {
+    const code = await applyCommand(load(opts()).root, file, { ...o, timeout: o.deadline });
+    process.exitCode = code;
+  });
+
+program
+  .command('stats')
+  .description("read VPP's stats segment directly (no server): list names, dump values, watch values and rates")
+  .argument('<action>', 'ls, dump or watch')
+  .argument('[patterns...]', 'regular expressions matched anywhere in a name, as vpp_get_stats takes them')
+  .addOption(
+    new Option('--stats-socket <path>', "VPP's stats socket").env('VPP_STATS_SOCKET').default(DEFAULT_STATS_SOCKET),
+  )
+  .addOption(new Option('--interval <seconds>', 'watch: between reads').default(1).argParser(positive))
+  .addOption(
+    new Option('--count <n>', 'watch: stop after n reads (default: until interrupted)').default(0).argParser(positive),
+  )
+  .action((action: string, patterns: string[], o: StatsCliOptions) => {
+    if (!['ls', 'dump', 'watch'].includes(action)) program.error(`vpp-rpc stats: ls, dump or watch, not ${action}`);
+    return statsCommand(action, patterns, o);
+  });
 
 await program.parseAsync();

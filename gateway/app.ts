@@ -4,23 +4,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { announcer, type Logger } from '../lib/log.ts';
+import Fastify, { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
+import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
-import { JsonError, loadServices } from '../lib/protobuf/index.ts';
+import { loadServices } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { clientErrorHandler, frameworkErrors } from './client-errors.ts';
 import { registerDocs } from './docs.ts';
-import { badRequest, fromCallError, gatewayError, GatewayError } from './errors.ts';
+import { fromCallError, gatewayError, GatewayError } from './errors.ts';
+import { encodeRequest } from './request-body.ts';
+import { callOptions, deadlineOf } from './call-options.ts';
+import { registerBatchRoutes } from './batch-routes.ts';
 import { grpcClient } from './grpc-channel.ts';
-import { GrpcCallError, type CallOptions } from './grpc-client.ts';
+import { GrpcCallError } from './grpc-client.ts';
 import { checkReady } from './readiness.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
 import { gatewayGuards } from './security.ts';
 import { endEventStreams, negotiate, pipeStream } from './streams.ts';
-import { requestTimeoutMs, TimeoutSyntaxError } from './timeout.ts';
 
 export interface RunningGateway {
   port: number;
@@ -36,46 +38,6 @@ function sendError(reply: FastifyReply, err: GatewayError): void {
     .code(err.httpStatus)
     .header('content-type', 'application/json; charset=utf-8')
     .send(JSON.stringify(err.body));
-}
-
-/** The request body as a JSON object: no body is `{}`. */
-function parseJson(body: unknown): unknown {
-  if (body === undefined || body === null || (typeof body === 'string' && body.trim() === '')) return {};
-  try {
-    return JSON.parse(body as string);
-  } catch (e) {
-    throw badRequest('', `the body is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-function encodeRequest(route: Route, body: unknown): Buffer {
-  try {
-    return route.request.binary.encode(route.request.json.fromJson(parseJson(body)));
-  } catch (e) {
-    if (e instanceof GatewayError) throw e;
-    if (e instanceof JsonError) throw badRequest(e.path, e.reason);
-    throw badRequest('', (e as Error).message);
-  }
-}
-
-function callOptions(req: FastifyRequest, deadline: number | undefined): CallOptions {
-  return { deadline, authorization: req.headers.authorization };
-}
-
-function deadlineOf(req: FastifyRequest, fallbackMs: number | undefined): number | undefined {
-  let ms: number | undefined;
-  try {
-    ms = requestTimeoutMs(
-      req.headers['grpc-timeout'] as string | undefined,
-      (req.query as Record<string, string>)?.timeout,
-    );
-  } catch (e) {
-    if (e instanceof TimeoutSyntaxError) throw badRequest('timeout', e.message);
-    throw e;
-  }
-  ms ??= fallbackMs;
-  // Infinity: a timeout longer than any timer is no deadline at all
-  return ms === undefined || !Number.isFinite(ms) ? undefined : Date.now() + ms;
 }
 
 export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
@@ -97,6 +59,11 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // no body is `{}` whatever the content type says (grpc-gateway does the same; `hey -m POST` sends
+  // text/html); a body of another type is refused as Fastify refuses a type it has no parser for
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body: Buffer, done) =>
+    body.length === 0 ? done(null, undefined) : done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE()),
+  );
 
   const unary = (route: Route) => async (req: FastifyRequest, reply: FastifyReply) => {
     const bytes = encodeRequest(route, req.body);
@@ -155,6 +122,9 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       config: { route: route.path, streaming: route.streaming },
     });
   }
+
+  const batch = { routes, client, guards, metrics, log, bodyLimit: cfg.bodyLimit };
+  for (const [path, verb] of registerBatchRoutes(app, batch)) paths.set(path, verb);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -224,7 +194,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
-  announcer(log).info(
+  announceReady(
+    log,
     {
       rest: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,

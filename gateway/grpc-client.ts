@@ -103,13 +103,31 @@ class MessageReader {
   }
 }
 
+/** One message with its 5-byte gRPC prefix (not compressed, u32 length). */
+export function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(5 + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  return frame;
+}
+
 /**
- * One server-streaming (or unary) call. Events: `metadata` (response headers
- * arrived), `data` (one message), `end` (OK), `error` (GrpcCallError).
+ * One call. Events: `metadata` (response headers arrived), `data` (one
+ * message), `end` (OK), `error` (GrpcCallError), `drain` (the request side
+ * may take more after a `write` returned false).
  */
-export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: []; error: [GrpcCallError] }> {
+export class GrpcCall extends EventEmitter<{
+  metadata: [];
+  data: [Buffer];
+  end: [];
+  error: [GrpcCallError];
+  drain: [];
+}> {
   private done = false;
   private timer: NodeJS.Timeout | undefined;
+  /** the server's trailers (with the status), once the call ended with them */
+  trailers: IncomingHttpHeaders | undefined;
 
   constructor(
     private readonly stream: ClientHttp2Stream,
@@ -127,6 +145,7 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
     stream.on('response', (headers) => {
       const s = statusOf(headers); // trailers-only: the status comes with the headers
       if (s !== undefined) {
+        this.trailers = headers;
         this.finish(s);
         return;
       }
@@ -150,6 +169,7 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
       for (const m of messages) this.emit('data', m);
     });
     stream.on('trailers', (trailers) => {
+      this.trailers = trailers;
       const s = statusOf(trailers);
       this.finish(
         s === undefined
@@ -172,6 +192,21 @@ export class GrpcCall extends EventEmitter<{ metadata: []; data: [Buffer]; end: 
     stream.on('error', (err) =>
       this.fail(new GrpcCallError(status.UNAVAILABLE, `the gRPC server is unreachable: ${err.message}`, undefined)),
     );
+    stream.on('drain', () => this.emit('drain'));
+  }
+
+  /**
+   * Send framed messages (grpcFrame, one or several back to back) on a call
+   * opened by `open`. False when HTTP/2 flow control holds them: wait for `drain`.
+   */
+  write(frames: Buffer): boolean {
+    if (this.done || this.stream.closed) return true;
+    return this.stream.write(frames);
+  }
+
+  /** No more messages from this side (half-close), after `last` if given; the server's answers go on. */
+  end(last?: Buffer): void {
+    if (!this.done && !this.stream.closed) this.stream.end(last);
   }
 
   pause(): void {
@@ -247,6 +282,13 @@ export class GrpcClient {
 
   /** Start a call; one request message, any number of response messages. */
   call(path: string, message: Uint8Array, opts: CallOptions = {}): GrpcCall {
+    const call = this.open(path, opts);
+    call.end(grpcFrame(message));
+    return call;
+  }
+
+  /** Start a call whose request messages the caller writes (`write`, `end`): a client- or bidi-streaming call. */
+  open(path: string, opts: CallOptions = {}): GrpcCall {
     if (this.closed) throw new GrpcCallError(status.UNAVAILABLE, 'the gateway is shutting down', undefined);
     const headers: http2.OutgoingHttpHeaders = {
       ':method': 'POST',
@@ -259,17 +301,16 @@ export class GrpcClient {
       headers['grpc-timeout'] = timeoutHeader(opts.deadline - Date.now());
     if (opts.authorization) headers.authorization = opts.authorization;
     const stream = this.connection().request(headers);
-    const call = new GrpcCall(stream, opts.deadline, this.max);
-    const frame = Buffer.allocUnsafe(5 + message.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(message.length, 1);
-    frame.set(message, 5);
-    stream.end(frame);
-    return call;
+    return new GrpcCall(stream, opts.deadline, this.max);
   }
 
-  /** A unary call: the one response message. */
-  unary(path: string, message: Uint8Array, opts: CallOptions = {}): Promise<Buffer> {
+  /** A unary call: the one response message; `trailers` sees the server's trailers however it ends. */
+  unary(
+    path: string,
+    message: Uint8Array,
+    opts: CallOptions = {},
+    trailers?: (t: IncomingHttpHeaders | undefined) => void,
+  ): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       let reply: Buffer | undefined;
       let call: GrpcCall;
@@ -280,6 +321,7 @@ export class GrpcClient {
         return;
       }
       call.on('data', (m) => (reply = m));
+      if (trailers) call.once('end', () => trailers(call.trailers)).once('error', () => trailers(call.trailers));
       call.on('end', () =>
         reply
           ? resolve(reply)

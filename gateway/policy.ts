@@ -7,7 +7,13 @@ import type { Route } from './routes.ts';
 
 export function routeName(route: Route): RpcName {
   const kind = route.events ? 'events' : route.streaming ? 'dump' : 'unary';
-  return { service: shortService(route.service), method: route.method, request: route.vppRequest, kind };
+  return {
+    service: shortService(route.service),
+    method: route.method,
+    request: route.vppRequest,
+    kind,
+    ...(route.reads !== undefined ? { reads: route.reads } : {}),
+  };
 }
 
 /** The routes the options refuse; throws when a pattern matches no route. */

@@ -28,6 +28,10 @@ export interface Route {
   events: boolean;
   /** the VPP request behind the route (`show_version`), from (vpprpc.method); read-only mode reads it */
   vppRequest: string;
+  /** the request message's full name (`vpp.ip.IpRouteAddDel`), as an Any names it */
+  requestType: string;
+  /** the product's own routes (vpprpc.Stats…) say whether they only read, in (vpprpc.own) */
+  reads?: boolean;
   request: { json: JsonCodec; binary: BinaryCodec };
   response: { json: JsonCodec; binary: BinaryCodec };
 }
@@ -49,6 +53,7 @@ export function compileRoutes(protos: ProtoServices | protobuf.Root): Route[] {
       const req = (): protobuf.Type => types.type(s.file, m.requestType);
       const res = (): protobuf.Type => types.type(s.file, m.responseType);
       const vpp = indexedOption(m, '(vpprpc.method)');
+      const own = indexedOption<{ reads_only?: boolean; open_stream?: boolean }>(m, '(vpprpc.own)');
       routes.push({
         verb,
         path,
@@ -56,8 +61,10 @@ export function compileRoutes(protos: ProtoServices | protobuf.Root): Route[] {
         service: s.name,
         method: m.name,
         streaming: m.responseStream,
-        events: vpp?.events !== undefined,
+        events: vpp?.events !== undefined || own?.open_stream === true,
         vppRequest: String(vpp?.request ?? ''),
+        requestType: m.requestType,
+        ...(own ? { reads: own.reads_only === true } : {}),
         request: { json: lazyJson(req), binary: lazyBinary(req) },
         response: { json: lazyJson(res), binary: lazyBinary(res) },
       });

@@ -6,6 +6,7 @@
  */
 import type { onRequestHookHandler } from 'fastify';
 import type { Logger } from '../lib/log.ts';
+import type { Refusal } from '../lib/policy.ts';
 import { Slots } from '../lib/slots.ts';
 import { TokenFile } from '../lib/tokens.ts';
 import { authHook } from './auth.ts';
@@ -16,8 +17,13 @@ import type { Route } from './routes.ts';
 import { streamLimitHook } from './stream-limit.ts';
 
 export interface GatewayGuards {
-  /** the route's onRequest hooks, undefined when it needs none */
-  hooksFor(route: Route): onRequestHookHandler[] | undefined;
+  /**
+   * The route's onRequest hooks, undefined when it needs none. A batch of the
+   * route counts as a stream; a mixed batch (no route) is checked per item.
+   */
+  hooksFor(route: Route | undefined, batch?: boolean): onRequestHookHandler[] | undefined;
+  /** why the policy refuses the route, if it does */
+  refusalOf(route: Route): Refusal | undefined;
   /** bearer tokens are required (the OpenAPI document says so, for Swagger UI's Authorize) */
   bearer: boolean;
   /** what is on, for the start-up line */
@@ -40,13 +46,15 @@ export function gatewayGuards(cfg: GatewayConfig, routes: Route[], log: Logger):
     const auth = tokens && authHook(tokens, log);
     const streams = cfg.maxStreamsPerClient > 0 ? streamLimitHook(new Slots(cfg.maxStreamsPerClient)) : undefined;
     return {
-      hooksFor(route) {
-        const refusal = refused.get(route);
-        const hooks = [rate, auth, refusal && refusalHook(refusal), route.streaming ? streams : undefined].filter(
+      hooksFor(route, batch = false) {
+        const refusal = route && refused.get(route);
+        const stream = batch || route?.streaming;
+        const hooks = [rate, auth, refusal && refusalHook(refusal), stream ? streams : undefined].filter(
           (h): h is onRequestHookHandler => h !== undefined,
         );
         return hooks.length > 0 ? hooks : undefined;
       },
+      refusalOf: (route) => refused.get(route),
       bearer: Boolean(tokens),
       summary: {
         auth: tokens ? 'bearer' : 'off',

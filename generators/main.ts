@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { ApiLoadError, loadApiDir } from '../vpp/api/load-json.ts';
 import { generateOpenapi } from './openapi/index.ts';
+import { loadOwnServices } from './openapi/own-services.ts';
 import { generateProtos } from './proto/index.ts';
 import { checkTree, writeTree } from './tree.ts';
 import { ERRORS_FILE, readErrorTable, type VppErrorEntry } from './proto/errors.ts';
@@ -42,7 +43,7 @@ try {
   const model = loadApiDir(opts.apiDir);
   const trees = {
     proto: generateProtos(model, errorTable(opts.errors, opts.out)),
-    openapi: generateOpenapi(model, packageVersion()),
+    openapi: generateOpenapi(model, packageVersion(), loadOwnServices(join(opts.out, 'proto'))),
   };
   let stale = 0;
   for (const [dir, files] of Object.entries(trees)) {

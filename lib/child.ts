@@ -52,9 +52,9 @@ export function startChild(opts: StartOptions): Promise<Child> {
       settled = true;
       proc.kill('SIGKILL');
       reject(
-        new Error(`${opts.name} did not get ready in ${opts.timeoutMs ?? 30000} ms:\n${lines.slice(-20).join('\n')}`),
+        new Error(`${opts.name} did not get ready in ${opts.timeoutMs ?? 120_000} ms:\n${lines.slice(-20).join('\n')}`),
       );
-    }, opts.timeoutMs ?? 30_000);
+    }, opts.timeoutMs ?? 120_000);
     const onLine = (line: string): void => {
       lines.push(line);
       if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);

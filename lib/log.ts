@@ -18,7 +18,19 @@ export function createLogger(name: string, level: string): Logger {
   });
 }
 
-/** A logger for start-up announcements (where a process listens), printed whatever the level. */
-export function announcer(log: Logger): Logger {
-  return log.child({}, { level: log.isLevelEnabled('info') ? log.level : 'info' });
+/** The `type` of the IPC message a child process sends its parent once it serves (lib/child.ts). */
+export const READY_MESSAGE_TYPE = 'vpp-rpc-ready';
+
+/**
+ * Say that the process serves, and where: a log line for people (at info, or
+ * at any level but silent), and, when a parent started it with an IPC channel,
+ * a message that does not depend on the log level.
+ */
+export function announceReady(log: Logger, fields: Record<string, unknown>, msg: string): void {
+  if (log.level !== 'silent')
+    log.child({}, { level: log.isLevelEnabled('info') ? log.level : 'info' }).info(fields, msg);
+  if (!process.send) return;
+  process.send({ type: READY_MESSAGE_TYPE, msg, ...fields });
+  // the channel must not keep this process alive; the parent closes it once it has read this
+  process.channel?.unref();
 }

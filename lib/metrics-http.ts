@@ -8,11 +8,17 @@ export const METRICS_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/** More exposition text after the registry's, made at each scrape (VPP's counters). */
+export type ExtraMetrics = () => Promise<string>;
+
 /** GET /metrics on host:port; resolves with the bound port. */
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
+export function serveMetrics(registry: Registry, host: string, port: number, extra?: ExtraMetrics): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      registry.metrics().then(
+      const text = extra
+        ? Promise.all([registry.metrics(), extra()]).then(([own, more]) => own + more)
+        : registry.metrics();
+      text.then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType });
           res.end(text);
@@ -42,10 +48,10 @@ export interface MetricsEndpoint {
 }
 
 /** The /metrics listener of a process at `listen` (`host:port`; empty: off). */
-export async function startMetrics(registry: Registry, listen: string): Promise<MetricsEndpoint> {
+export async function startMetrics(registry: Registry, listen: string, extra?: ExtraMetrics): Promise<MetricsEndpoint> {
   if (!listen) return { port: undefined, address: 'off', close: async () => {} };
   const { host, port } = parseHostPort(listen, '--metrics-listen');
-  const server = await serveMetrics(registry, host, port);
+  const server = await serveMetrics(registry, host, port, extra);
   const bound = boundPortOf(server)!;
   return {
     port: bound,

@@ -16,6 +16,8 @@ export interface RpcName {
   /** VPP request message: `show_version` */
   request: string;
   kind: RpcKind;
+  /** the product's own RPCs (no VPP request) say themselves whether they only read: (vpprpc.own) */
+  reads?: boolean;
 }
 
 export interface PolicyOptions {
@@ -131,13 +133,13 @@ export function compilePolicy(opts: PolicyOptions, rpcs: readonly RpcName[]): Po
   const deny = compile('deny', opts.deny);
   const allow = compile('allow', opts.allow);
   return (rpc) => {
-    const name = `${rpc.service}/${rpc.method} (${rpc.request})`;
+    const name = `${rpc.service}/${rpc.method}${rpc.request ? ` (${rpc.request})` : ''}`;
     const denied = deny.find((d) => d.test(rpc));
     if (denied)
       return { rule: 'deny', pattern: denied.pattern, message: `${name} is refused by --deny ${denied.pattern}` };
     if (allow.length > 0 && !allow.some((a) => a.test(rpc)))
       return { rule: 'allow', message: `${name} is refused: it matches no --allow pattern` };
-    if (opts.readOnly && !isRead(rpc.request, rpc.kind))
+    if (opts.readOnly && !(rpc.reads ?? isRead(rpc.request, rpc.kind)))
       return {
         rule: 'read-only',
         message: `${name} is refused by --read-only: it changes VPP's state or runs commands`,

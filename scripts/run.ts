@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { portOf, startChild, type Child } from '../lib/child.ts';
 import { parseHostPort } from '../lib/listen.ts';
 import { socketAnswers } from '../lib/unix-socket.ts';
@@ -110,6 +110,8 @@ try {
   if (gateway.ready.metrics !== 'off')
     console.log(`            http://localhost:${portOf(gateway.ready.metrics)}/metrics (gateway)`);
   console.log(`  VPP       ${socket}${socket === wantedSocket ? '' : '  (simulator)'}`);
+  const stats = socket === wantedSocket ? undefined : join(dirname(socket), 'stats.sock');
+  if (stats) console.log(`  Stats     ${stats}   (npx vpp-rpc stats watch /if/rx --stats-socket ${stats})`);
   console.log(`${line}\n  Ctrl-C stops everything.\n`);
 
   for (const c of children)

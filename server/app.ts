@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
-import { announcer, type Logger } from '../lib/log.ts';
+import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { loadErrorTable } from '../vpp/api/errors.ts';
@@ -14,11 +13,18 @@ import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { ServerConfig } from './config.ts';
+import { BatchItems, BATCH_SERVICE } from './batch-items.ts';
+import { BatchMetrics, batchHandler, batchService } from './batch.ts';
 import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
+import { addHealth } from './health.ts';
 import { ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
-import { buildRpcTable, type Rpc } from './rpcs.ts';
+import { buildRpcTable, ownRpcTable, type Rpc } from './rpcs.ts';
 import { serverGuards } from './security.ts';
+import { addStatsService, STATS_SERVICE } from './stats.ts';
+import { VppMetricsExporter } from './stats-prometheus.ts';
+import { statsReaderFactory } from './stats-reader.ts';
+import { StatsSource } from './stats-source.ts';
 
 const SERVER_FAULTS: ReadonlySet<number> = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DATA_LOSS]);
 const AVAILABILITY: ReadonlySet<number> = new Set([
@@ -77,10 +83,17 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     errors,
     socketPath: cfg.vppSocket,
     requestTimeoutMs: cfg.requestTimeoutMs,
+    liveness: cfg.vppPingIntervalMs > 0 && {
+      intervalMs: cfg.vppPingIntervalMs,
+      timeoutMs: cfg.vppPingTimeoutMs,
+      misses: cfg.vppPingMisses,
+    },
+    limits: { maxInFlight: cfg.vppMaxInFlight, maxBufferedBytes: cfg.vppMaxBufferedBytes },
     log: log.child({ component: 'vpp' }),
   });
   const rpcs = buildRpcTable(protos, model);
-  const guards = serverGuards(cfg, rpcs, model, log);
+  const statsRpcs = ownRpcTable(protos, STATS_SERVICE);
+  const guards = serverGuards(cfg, rpcs, model, log, statsRpcs);
   const metrics = new ServerMetrics(client);
   const observer: CallObserver = {
     start: () => metrics.start(),
@@ -125,21 +138,25 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
             : dumpHandler(rpc, opts);
     server.addService(serviceDefinition(list), impl);
   }
-
-  // health follows the VPP connection: every service is as available as VPP is
-  const health = new HealthImplementation({ '': 'NOT_SERVING' });
-  const setHealth = (serving: boolean): void => {
-    const s = serving ? 'SERVING' : 'NOT_SERVING';
-    health.setStatus('', s);
-    for (const name of byService.keys()) health.setStatus(name, s);
+  // many request/reply RPCs on one stream (Batch/Call), each item checked as its unary call is
+  const batch = {
+    ...opts,
+    items: new BatchItems(protos, rpcs, guards.refused),
+    settings: { window: cfg.batchWindow, maxWindow: cfg.batchMaxWindow },
+    metrics: new BatchMetrics(metrics.registry),
+    log,
   };
-  setHealth(false);
-  health.addToServer(server);
-  addReflection(server, () => protos.types.all(), [...byService.keys()]);
+  server.addService(batchService(), { Call: batchHandler(batch) });
+  const stats = new StatsSource(cfg.statsSocket, statsReaderFactory);
+  addStatsService(server, statsRpcs, { source: stats, observer, maxQueuedSamples: 100 });
+
+  addHealth(server, [...byService.keys(), BATCH_SERVICE, STATS_SERVICE], client);
+  addReflection(server, () => protos.types.all(), [...byService.keys(), BATCH_SERVICE, STATS_SERVICE]);
 
   client.on('state', (c) => {
-    setHealth(c.state === 'connected');
-    if (c.state === 'connected') log.info({ vpePid: c.vpePid, socket: cfg.vppSocket }, 'connected to VPP');
+    if (c.state === 'connected')
+      log.info({ vpePid: c.vpePid, socket: cfg.vppSocket, silentMs: c.silentMs }, 'connected to VPP');
+    else if (c.state === 'not_responding') log.warn({ silentMs: c.silentMs, socket: cfg.vppSocket }, c.reason);
     else if (c.state === 'disconnected') log.warn({ reason: c.reason, socket: cfg.vppSocket }, 'VPP unreachable');
     else if (c.state === 'reconnecting' && c.delayMs !== undefined)
       log.debug({ attempt: c.attempt, delayMs: c.delayMs }, 'reconnecting to VPP');
@@ -151,12 +168,21 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const boundPort = await new Promise<number>((resolve, reject) =>
     server.bindAsync(formatHostPort(host, port), credentials(cfg), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
-  announcer(log).info(
+  const vppMetrics = cfg.vppMetrics
+    ? new VppMetricsExporter(stats, cfg.vppMetricsPatterns.length ? cfg.vppMetricsPatterns : undefined)
+    : undefined;
+  const metricsEndpoint = await startMetrics(
+    metrics.registry,
+    cfg.metricsListen,
+    vppMetrics && (() => vppMetrics.text()),
+  );
+  announceReady(
+    log,
     {
       grpc: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,
-      rpcs: rpcs.length,
+      rpcs: rpcs.length + statsRpcs.length,
+      statsSocket: cfg.statsSocket,
       tls: Boolean(cfg.tlsCert),
       ...guards.summary,
     },
@@ -186,6 +212,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
           });
         });
         await client.close();
+        stats.close();
         guards.close();
         await metricsEndpoint.close();
       })();

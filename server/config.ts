@@ -1,4 +1,5 @@
 /** The server's settings: each flag has an environment variable, flags win. */
+import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { hostPort, limitArg, positiveInt } from '../lib/cli-options.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
@@ -6,8 +7,16 @@ import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
 
+export const DEFAULT_BATCH_WINDOW = 256;
+
 export interface ServerConfig extends SecurityConfig {
   vppSocket: string;
+  /** VPP's stats segment socket; default: stats.sock beside vppSocket */
+  statsSocket: string;
+  /** VPP's counters on the metrics endpoint */
+  vppMetrics: boolean;
+  /** which stats entries the metrics endpoint exports (regular expressions); empty: the default set */
+  vppMetricsPatterns: string[];
   listen: string;
   /** empty: no metrics endpoint */
   metricsListen: string;
@@ -23,12 +32,40 @@ export interface ServerConfig extends SecurityConfig {
   maxArrayLength: number;
   /** largest gRPC request message, bytes */
   maxMessageSize: number;
+  /** the liveness probe of the VPP connection; interval 0: none */
+  vppPingIntervalMs: number;
+  vppPingTimeoutMs: number;
+  vppPingMisses: number;
+  /** requests that may wait on VPP at once, and bytes of them VPP has not read */
+  vppMaxInFlight: number;
+  vppMaxBufferedBytes: number;
+  /** requests of one batch stream in flight to VPP when the caller asks for no window */
+  batchWindow: number;
+  /** the largest window a caller may ask for */
+  batchMaxWindow: number;
 }
 
 export function serverCommand(): Command {
   const cmd = new Command('vpp-rpc-server')
     .description('gRPC server for the whole VPP binary API')
     .addOption(new Option('--vpp-socket <path>', "VPP's API socket").env('VPP_API_SOCKET').default(DEFAULT_SOCKET))
+    .addOption(
+      new Option('--stats-socket <path>', "VPP's stats segment socket (default: stats.sock beside --vpp-socket)").env(
+        'VPP_STATS_SOCKET',
+      ),
+    )
+    .addOption(
+      new Option('--vpp-metrics <on|off>', "export VPP's counters on the metrics endpoint")
+        .env('VPP_RPC_VPP_METRICS')
+        .choices(['on', 'off'])
+        .default('on'),
+    )
+    .addOption(
+      new Option(
+        '--vpp-metrics-patterns <regexps>',
+        'stats entries to export, regular expressions separated by commas (default: all but /interfaces/ and /node/errors)',
+      ).env('VPP_RPC_VPP_METRICS_PATTERNS'),
+    )
     .addOption(
       new Option('--listen <host:port>', 'gRPC listen address')
         .env('VPP_RPC_GRPC_LISTEN')
@@ -75,6 +112,51 @@ export function serverCommand(): Command {
         .env('VPP_RPC_MAX_MESSAGE_SIZE')
         .default(16 * 1024 * 1024)
         .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-ping-interval <ms>', 'ping VPP after this long without a word from it (0: no probe)')
+        .env('VPP_RPC_VPP_PING_INTERVAL_MS')
+        .default(1000)
+        .argParser(limitArg),
+    )
+    .addOption(
+      new Option('--vpp-ping-timeout <ms>', "how long a ping waits for VPP's reply")
+        .env('VPP_RPC_VPP_PING_TIMEOUT_MS')
+        .default(250)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-ping-misses <n>', 'unanswered pings in a row before VPP is declared not responding')
+        .env('VPP_RPC_VPP_PING_MISSES')
+        .default(2)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-max-in-flight <n>', "requests that may wait for VPP's answer at once; more fail at once")
+        .env('VPP_RPC_VPP_MAX_IN_FLIGHT')
+        .default(4096)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--vpp-max-buffered <bytes>', 'bytes of requests VPP may leave unread before new ones fail')
+        .env('VPP_RPC_VPP_MAX_BUFFERED_BYTES')
+        .default(4 * 1024 * 1024)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--batch-window <n>',
+        'requests of a Batch/Call stream in flight to VPP when the caller sets no window',
+      )
+        .env('VPP_RPC_BATCH_WINDOW')
+        .default(DEFAULT_BATCH_WINDOW)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--batch-max-window <n>', 'the largest window a Batch/Call caller may ask for')
+        .env('VPP_RPC_BATCH_MAX_WINDOW')
+        .default(4096)
+        .argParser(positiveInt),
     );
   return addSecurityOptions(
     cmd,
@@ -85,8 +167,40 @@ export function serverCommand(): Command {
 
 export function parseServerConfig(argv: string[]): ServerConfig {
   const cmd = serverCommand().parse(argv, { from: 'user' });
-  const o = cmd.opts<ServerConfig & { requestTimeout: number }>();
+  const o = cmd.opts<
+    Omit<ServerConfig, 'statsSocket' | 'vppMetrics' | 'vppMetricsPatterns'> & {
+      requestTimeout: number;
+      vppPingInterval: number;
+      vppPingTimeout: number;
+      vppMaxBuffered: number;
+      statsSocket?: string;
+      vppMetrics: 'on' | 'off';
+      vppMetricsPatterns?: string;
+    }
+  >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (o.tlsClientCa && !o.tlsCert) cmd.error('--tls-client-ca needs --tls-cert and --tls-key');
-  return { ...o, ...securityConfig(cmd), requestTimeoutMs: o.requestTimeout };
+  if (o.batchWindow > o.batchMaxWindow) cmd.error('--batch-window is larger than --batch-max-window');
+  const vppMetricsPatterns = (o.vppMetricsPatterns ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const p of vppMetricsPatterns)
+    try {
+      new RegExp(p);
+    } catch (e) {
+      cmd.error(`--vpp-metrics-patterns: ${(e as Error).message}`);
+    }
+  return {
+    ...o,
+    ...securityConfig(cmd),
+    requestTimeoutMs: o.requestTimeout,
+    vppPingIntervalMs: o.vppPingInterval,
+    vppPingTimeoutMs: o.vppPingTimeout,
+    vppMaxBufferedBytes: o.vppMaxBuffered,
+    // VPP puts both sockets in one folder (/run/vpp, or vpp.sh's DIR)
+    statsSocket: o.statsSocket ?? join(dirname(o.vppSocket), 'stats.sock'),
+    vppMetrics: o.vppMetrics === 'on',
+    vppMetricsPatterns,
+  };
 }

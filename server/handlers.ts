@@ -14,14 +14,15 @@ import {
 } from '@grpc/grpc-js';
 import { VppClientError, type VppClient } from '../vpp/client/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
-import type { Rpc } from './rpcs.ts';
+import type { StreamQueue } from '../vpp/client/queue.ts';
+import type { Rpc, RpcId } from './rpcs.ts';
 import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
 
 /** What happens to each call, for logs and metrics. */
 export interface CallObserver {
   /** a call began: it is in flight until its end() */
-  start(rpc: Rpc): void;
-  end(rpc: Rpc, code: status, startedAt: bigint, err?: RpcFailure): void;
+  start(rpc: RpcId): void;
+  end(rpc: RpcId, code: status, startedAt: bigint, err?: RpcFailure): void;
 }
 
 export interface HandlerOptions {
@@ -34,7 +35,7 @@ export interface HandlerOptions {
 }
 
 /** The caller's deadline as a VPP request timeout (the server's default when there is none). */
-function timeoutOf(call: { getDeadline(): Deadline }, defaultMs: number): number {
+export function timeoutOf(call: { getDeadline(): Deadline }, defaultMs: number): number {
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(at) ? Math.max(1, at - Date.now()) : defaultMs;
@@ -77,12 +78,29 @@ async function waitDrain(call: ServerWritableStream<Buffer, Value>): Promise<voi
   await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
 }
 
+/**
+ * A reply VPP sent after a dump's details that the service does not declare
+ * (mactime_dump_reply: retval and table_epoch), for the caller in the trailing
+ * metadata `vpp-reply`: `{"message": name, ...fields}`, 64-bit fields as strings.
+ */
+function replyMetadata(reply: StreamQueue<Value>['reply']): Metadata | undefined {
+  if (!reply) return undefined;
+  const md = new Metadata();
+  md.set(
+    'vpp-reply',
+    JSON.stringify({ message: reply.message, ...reply.value }, (_k, v: unknown) =>
+      typeof v === 'bigint' ? String(v) : v,
+    ),
+  );
+  return md;
+}
+
 export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreamingCall<Buffer, Value> {
   const name = rpc.vpp.request;
   return async (call) => {
     const startedAt = process.hrtime.bigint();
     opts.observer.start(rpc);
-    let iterator: AsyncIterableIterator<Value> | undefined;
+    let iterator: StreamQueue<Value> | undefined;
     try {
       const value = rpc.request.decode(call.request);
       iterator = opts.client.dump(name, value, {
@@ -98,7 +116,7 @@ export function dumpHandler(rpc: Rpc, opts: HandlerOptions): handleServerStreami
         return;
       }
       opts.observer.end(rpc, status.OK, startedAt);
-      call.end();
+      call.end(replyMetadata(iterator.reply));
     } catch (e) {
       await iterator?.return?.();
       const s = toStatus(e, name);

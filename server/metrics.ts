@@ -7,9 +7,17 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { METRICS_BUCKETS } from '../lib/metrics-http.ts';
 import type { ClientState, VppClient } from '../vpp/client/index.ts';
 import type { CallObserver } from './handlers.ts';
-import type { Rpc } from './rpcs.ts';
+import type { RpcId } from './rpcs.ts';
 
-const STATES: ClientState[] = ['idle', 'connecting', 'connected', 'disconnected', 'reconnecting', 'closed'];
+const STATES: ClientState[] = [
+  'idle',
+  'connecting',
+  'connected',
+  'not_responding',
+  'disconnected',
+  'reconnecting',
+  'closed',
+];
 
 interface Children {
   duration: ReturnType<Histogram['labels']>;
@@ -24,7 +32,7 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
   private readonly vppState: Gauge;
   private readonly reconnects: Counter;
   private readonly restarts: Counter;
-  private readonly children = new Map<Rpc, Children>();
+  private readonly children = new Map<RpcId, Children>();
 
   constructor(client: VppClient) {
     const registers = [this.registry];
@@ -92,9 +100,16 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
       if (c.state === 'reconnecting' && c.attempt !== undefined) this.reconnects.inc();
     });
     client.on('restart', () => this.restarts.inc());
+    const unexpected = new Counter({
+      name: 'vpp_rpc_vpp_unexpected_messages_total',
+      help: "Messages VPP sent on a call's context that do not belong to the call (logged at warn)",
+      labelNames: ['request', 'message'],
+      registers,
+    });
+    client.on('unexpected', (u) => unexpected.inc({ request: u.request, message: u.message }));
   }
 
-  private childrenOf(rpc: Rpc): Children {
+  private childrenOf(rpc: RpcId): Children {
     let c = this.children.get(rpc);
     if (!c) {
       c = { duration: this.duration.labels(rpc.service, rpc.method), byCode: new Map() };
@@ -107,7 +122,7 @@ export class ServerMetrics implements Pick<CallObserver, 'start'> {
     this.inFlight.inc();
   }
 
-  end(rpc: Rpc, code: status, startedAt: bigint): void {
+  end(rpc: RpcId, code: status, startedAt: bigint): void {
     this.inFlight.dec();
     const c = this.childrenOf(rpc);
     c.duration.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);

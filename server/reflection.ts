@@ -59,7 +59,9 @@ function absolutize(file: FileProto, known: Set<string>): Set<string> {
 /** FileDescriptorProtos, encoded, of every vpp.* package and google.protobuf.Empty. */
 export function descriptorFiles(root: protobuf.Root): Buffer[] {
   const set = (root as unknown as { toDescriptor(syntax: string): { file: FileProto[] } }).toDescriptor('proto3');
-  const files = set.file.filter((f) => f.package?.startsWith('vpp.') || f.package === 'google.protobuf');
+  const files = set.file.filter(
+    (f) => f.package?.startsWith('vpp.') || f.package === 'vpprpc' || f.package === 'google.protobuf',
+  );
   const known = new Set<string>();
   for (const f of set.file) {
     for (const m of f.messageType ?? []) known.add(`${f.package}.${m.name}`);
@@ -71,9 +73,12 @@ export function descriptorFiles(root: protobuf.Root): Buffer[] {
       f.messageType = (f.messageType ?? []).filter((m) => m.name === 'Empty');
       f.enumType = [];
     }
+    // vpprpc holds the product's own services (Stats) beside the options' definitions: the
+    // extensions of descriptor.proto are for vpp-rpc itself, not for clients
+    if (f.package === 'vpprpc') delete (f as { extension?: unknown }).extension;
     f.name = fileNameOf(f.package!);
     f.dependency = [...absolutize(f, known)]
-      .filter((p) => p.startsWith('vpp.') || p === 'google.protobuf')
+      .filter((p) => p.startsWith('vpp.') || p === 'vpprpc' || p === 'google.protobuf')
       .map(fileNameOf)
       .sort();
   }

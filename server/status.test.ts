@@ -58,6 +58,8 @@ describe('gRPC status of VPP errors', () => {
     assert.equal(toStatus(new VppClientError('TIMEOUT', 't'), 'x').code, status.DEADLINE_EXCEEDED);
     assert.equal(toStatus(new VppClientError('ABORTED', 'a'), 'x').code, status.CANCELLED);
     assert.equal(toStatus(new VppClientError('OVERRUN', 'o'), 'x').code, status.RESOURCE_EXHAUSTED);
+    assert.equal(toStatus(new VppClientError('NOT_RESPONDING', 'n'), 'x').code, status.UNAVAILABLE);
+    assert.equal(toStatus(new VppClientError('OVERLOADED', 'o'), 'x').code, status.RESOURCE_EXHAUSTED);
     const inc = toStatus(new VppIncompatibleError('ip_route_add_del', '0xb8ecfe0d', '0x12345678'), 'x');
     assert.equal(inc.code, status.FAILED_PRECONDITION);
     assert.match(inc.message, /ip_route_add_del.*0x12345678.*0xb8ecfe0d/);

@@ -110,6 +110,8 @@ export function toStatus(err: unknown, request: string): RpcFailure {
       INCOMPATIBLE: status.FAILED_PRECONDITION,
       NOT_SUPPORTED: status.UNIMPLEMENTED,
       OVERRUN: status.RESOURCE_EXHAUSTED,
+      NOT_RESPONDING: status.UNAVAILABLE,
+      OVERLOADED: status.RESOURCE_EXHAUSTED,
       CLOSED: status.UNAVAILABLE,
     }[err.code];
     return rpcFailure(code, err.message);

@@ -66,6 +66,24 @@ describe('examples', () => {
     assert.match(watched, new RegExp(`sw_if_index ${idx}: IF_STATUS_API_FLAG_ADMIN_UP, IF_STATUS_API_FLAG_LINK_UP`));
   });
 
+  it('python/program_routes.py programs routes through one Batch/Call stream', async () => {
+    await run(join(ROOT, 'examples/python/make_stubs.sh'), []);
+    // the example's 100,000 by default; fewer here (EXAMPLE_ROUTES)
+    const count = Number(process.env.EXAMPLE_ROUTES ?? 2000);
+    const out = await run(PYTHON, ['examples/python/program_routes.py', stack.grpcTarget, String(count)]);
+    const summary = JSON.parse(out.trim().split('\n').at(-1)!) as { routes: number; ok: number; failed: number };
+    assert.deepEqual(
+      { ...summary, seconds: undefined, per_second: undefined },
+      {
+        routes: count,
+        ok: count,
+        failed: 0,
+        seconds: undefined,
+        per_second: undefined,
+      },
+    );
+  });
+
   it('typescript/show-version.ts and typescript/watch-interfaces.ts', async () => {
     const out = await run(process.execPath, [
       '--import',

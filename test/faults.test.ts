@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { simControl } from './support/http.ts';
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { promisify } from '../clients/typescript/promisify.ts';
+import { VpeClient } from '../clients/typescript/generated/vpp/vpe.js';
+import { forEachBackend, type BackendStack } from './support/backends.ts';
+import { post, simControl } from './support/http.ts';
 import { ALL_OPS, Callers, mix, workers, type Call, type Tally, type Watcher, type WatchKind } from './support/load.ts';
 import { Health, scrape, waitFor } from './support/observe.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -505,5 +509,49 @@ describe('a reader that stops reading a big dump', () => {
     assert.ok(ms < HANG_MS, `${ms} ms`);
     assert.equal(last.error?.code, 8);
     assert.ok(lines.length - 1 < BIG + 1);
+  });
+});
+
+forEachBackend('VPP killed (SIGKILL) in the middle of calls', (backend) => {
+  let stack: BackendStack;
+  let vpe: InstanceType<typeof VpeClient>;
+  before(async () => {
+    stack = await backend.startStack();
+    vpe = new VpeClient(stack.grpcTarget, credentials.createInsecure());
+  });
+  after(async () => {
+    vpe?.close();
+    await stack?.stop();
+  });
+
+  const restCall = async (): Promise<number> => (await post(`${stack.rest}/Vpe/ShowVersion/request`)).status;
+  const grpcCall = (): Promise<number> =>
+    promisify.unary(vpe.showVersion.bind(vpe), {}).then(
+      () => status.OK,
+      (e: ServiceError) => e.code,
+    );
+
+  it('ends the calls waiting on VPP with UNAVAILABLE at once, and serves again when VPP is back', async (t) => {
+    assert.equal(await restCall(), 200);
+    assert.equal(await grpcCall(), status.OK);
+    // VPP holds the calls (the simulator delays, the real VPP is stopped), then dies under them
+    await stack.freezeVpp();
+    const inFlight = Promise.all([restCall(), grpcCall()]);
+    await sleep(300);
+    const at = performance.now();
+    await stack.killVpp();
+    const [rest, grpc] = await inFlight;
+    const endedMs = performance.now() - at;
+    assert.equal(rest, 503);
+    assert.equal(grpc, status.UNAVAILABLE);
+    assert.ok(endedMs < HANG_MS, `the calls ended ${endedMs} ms after VPP died`);
+    assert.equal(await restCall(), 503, 'no VPP: calls fail fast');
+    // a new VPP in the same place (the frozen one is gone with its delay)
+    await stack.startVpp();
+    const backMs = await waitFor('REST serves again', async () => (await restCall()) === 200);
+    assert.equal(await grpcCall(), status.OK);
+    t.diagnostic(
+      `calls in flight ended ${endedMs.toFixed(0)} ms after VPP died; REST served ${backMs.toFixed(0)} ms after VPP was back`,
+    );
   });
 });

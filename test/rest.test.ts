@@ -1,17 +1,18 @@
 /**
- * The REST gateway end to end: simulator, gRPC server and gateway as three
- * processes, called over HTTP as users do (curl included).
+ * The REST gateway end to end: VPP (the simulator, and a real VPP), gRPC
+ * server and gateway as separate processes, called over HTTP as users do
+ * (curl included).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { curl, post, readSse, request, simControl } from './support/http.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { forEachBackend, type BackendStack } from './support/backends.ts';
+import { curl, post, readSse, request } from './support/http.ts';
 
-describe('REST gateway', () => {
-  let stack: Stack;
+forEachBackend('REST gateway', (backend) => {
+  let stack: BackendStack;
   let url: (path: string) => string;
   before(async () => {
-    stack = await startStack();
+    stack = await backend.startStack();
     url = (path) => stack.rest + path;
   });
   after(() => stack?.stop());
@@ -64,6 +65,12 @@ describe('REST gateway', () => {
   it('fetches a cursor stream (stream_msg) page by page as one array', async () => {
     for (let i = 0; i < 3; i++) await post(url('/Interface/CreateLoopback/request'), {});
     const r = await post(url('/Interface/SwInterfaceTxPlacementGet/request'), { sw_if_index: 4294967295 });
+    if (backend.kind === 'real') {
+      // VPP 26.06 gives loopbacks no tx queues and answers NO_SUCH_ENTRY: the stream ends with that error
+      assert.equal(r.status, 404, r.text);
+      assert.match((r.json as { message: string }).message, /^NO_SUCH_ENTRY: No such entry \(retval -6\)$/);
+      return;
+    }
     assert.equal(r.status, 200);
     const entries = r.json as { sw_if_index: number; queue_id: number; threads: number[] }[];
     assert.ok(entries.length >= 3);
@@ -163,9 +170,13 @@ describe('REST gateway', () => {
       });
     });
 
-    it('501 for what the simulator does not implement', async () => {
-      await expectError('/Acl/AclAddReplace/request', { acl_index: 4294967295, r: [] }, 501, 12, /UNIMPLEMENTED/);
-    });
+    it(
+      '501 for what the simulator does not implement',
+      { skip: backend.kind !== 'sim' && 'simulator only' },
+      async () => {
+        await expectError('/Acl/AclAddReplace/request', { acl_index: 4294967295, r: [] }, 501, 12, /UNIMPLEMENTED/);
+      },
+    );
 
     it('400 naming the field for a bad address, a wrong type, an unknown field or enum', async () => {
       const bad = await expectError(
@@ -234,11 +245,11 @@ describe('REST gateway', () => {
     });
 
     it('504 when VPP answers later than the deadline', async () => {
-      await simControl(stack.socket, { cmd: 'delay', ms: 500 });
+      const thaw = await stack.freezeVpp();
       try {
         await expectError('/Vpe/ShowVersion/request', undefined, 504, 4, /./, { 'grpc-timeout': '100m' });
       } finally {
-        await simControl(stack.socket, { cmd: 'delay', ms: 0 });
+        await thaw();
       }
     });
   });
@@ -267,21 +278,21 @@ describe('REST gateway', () => {
   });
 });
 
-describe('REST gateway when VPP goes away', () => {
-  let stack: Stack;
+forEachBackend('REST gateway when VPP goes away', (backend) => {
+  let stack: BackendStack;
   before(async () => {
-    stack = await startStack();
+    stack = await backend.startStack();
   });
   after(() => stack?.stop());
 
   it('answers 503 while VPP is down and recovers by itself when it is back', async () => {
     assert.equal((await post(`${stack.rest}/Vpe/ShowVersion/request`)).status, 200);
-    await stack.sim!.kill();
+    await stack.killVpp();
     const down = await post(`${stack.rest}/Vpe/ShowVersion/request`);
     assert.equal(down.status, 503);
     assert.equal((down.json as { code: number }).code, 14);
     assert.equal((await request(`${stack.rest}/readyz`)).status, 503);
-    await stack.restartSim();
+    await stack.startVpp();
     let up = 0;
     for (let i = 0; i < 100 && up !== 200; i++) {
       await new Promise((r) => setTimeout(r, 100));

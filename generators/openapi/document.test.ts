@@ -20,7 +20,7 @@ const post = (route: string): Operation => {
   return op;
 };
 const vppOperations = (): [string, Operation][] =>
-  Object.entries(doc.paths).flatMap(([route, m]) => (m.post ? [[route, m.post] as [string, Operation]] : []));
+  Object.entries(doc.paths).flatMap(([route, m]) => (m.post?.['x-vpp'] ? [[route, m.post] as [string, Operation]] : []));
 
 describe('OpenAPI document', () => {
   it('is valid OpenAPI 3.1', async () => {
@@ -75,9 +75,13 @@ describe('OpenAPI document', () => {
     assert.deepEqual(doc.servers, [{ url: 'http://localhost:9191', description: 'The gateway on this machine' }]);
   });
 
-  it('has one tag per module with services, core modules first, and one for the gateway', () => {
+  it('has one tag per module with services, core modules first, and one for batches and one for the gateway', () => {
     const withServices = model.modules.filter((m) => m.services.length > 0).length;
-    assert.equal(doc.tags.length, withServices + 1);
+    assert.equal(doc.tags.length, withServices + 2);
+    assert.deepEqual(
+      doc.tags.slice(-2).map((t) => t.name),
+      ['Batch', 'REST gateway'],
+    );
     assert.deepEqual(
       doc.tags.slice(0, 5).map((t) => t.name),
       ['Vpe', 'Vlib', 'Interface', 'Ip', 'Memclnt'],
@@ -181,9 +185,29 @@ describe('OpenAPI document', () => {
       assert.ok(valid(media.example), `${route}: ${ajv.errorsText(valid.errors)}`);
       checked++;
     }
-    assert.equal(checked, 1029);
+    assert.equal(checked, 1029 + 2); // and the two batch routes
     const flags = ajv.compile(resolved.paths['/Interface/SwInterfaceSetFlags/request']!.post!.requestBody!.content['application/json']!.schema);
     assert.ok(!flags({ sw_if_index: 1, flags: ['IF_STATUS_API_FLAG_ADMIN_UP'], unknown: 1 }), 'unknown fields are rejected');
+  });
+
+  it('documents the batch routes: one parametrized operation for every unary RPC, and the mixed route', () => {
+    const single = doc.paths['/{Service}/{Rpc}/batch']!.post!;
+    const mixed = doc.paths['/batch']!.post!;
+    for (const op of [single, mixed]) {
+      assert.deepEqual(op.tags, ['Batch']);
+      assert.deepEqual(Object.keys(op.requestBody!.content), ['application/x-ndjson', 'application/json']);
+      assert.deepEqual(Object.keys((op.responses['200'] as { content: object }).content), ['application/x-ndjson', 'application/json']);
+      const query = (op.parameters as { name: string; in: string }[]).filter((p) => p.in === 'query').map((p) => p.name);
+      assert.deepEqual(query, ['stop_on_error', 'window', 'timeout']);
+    }
+    assert.deepEqual(
+      (single.parameters as { name: string; in: string }[]).filter((p) => p.in === 'path').map((p) => p.name),
+      ['Service', 'Rpc'],
+    );
+    assert.deepEqual(doc.components.schemas.BatchItem!.required, ['rpc']);
+    assert.ok(doc.components.schemas.BatchAnswer!.properties!.error);
+    // one pattern, not 1,029 copies
+    assert.equal(Object.keys(doc.paths).filter((p) => p.endsWith('/batch')).length, 2);
   });
 
   it('uses the hand-picked examples of the core calls', () => {

@@ -9,7 +9,9 @@ import { parseComment } from './comments.ts';
 import { coreFirst } from './core.ts';
 import { requestExample, type Json } from './examples.ts';
 import { ERROR_SCHEMA, errorRefs, errorResponses, errorSchema } from './responses.ts';
+import type { OwnOperation, OwnServices } from './own-services.ts';
 import { buildSchemas, schemaName, schemaRef, type Schema } from './schemas.ts';
+import { batchPaths, batchSchemas, batchTag } from './batch.ts';
 
 export const SERVER_URL = 'http://localhost:9191';
 /** Not `Gateway`: VPP has a module of that name. */
@@ -44,6 +46,8 @@ export interface Operation {
   requestBody?: { description: string; required: false; content: Record<string, { schema: Schema; example: Json }> };
   responses: Record<string, unknown>;
   'x-vpp'?: VppOperation;
+  /** the product's own services (vpprpc.Stats): what (vpprpc.own) says */
+  'x-vpprpc-own'?: OwnOperation;
 }
 
 export interface Tag {
@@ -72,7 +76,10 @@ sets of flags are lists of names; binary data is base64; addresses, prefixes and
 
 Dumps answer with a JSON array, or one object per line as VPP sends them with \`Accept: ${NDJSON}\`. Event \
 subscriptions stream events as Server-Sent Events (\`Accept: ${SSE}\`) or as ${NDJSON}. Errors are \
-\`{code, message, details}\` with the gRPC status code, under the HTTP status grpc-gateway gives that code.`;
+\`{code, message, details}\` with the gRPC status code, under the HTTP status grpc-gateway gives that code.
+
+Every unary RPC also has \`POST /{Service}/{Rpc}/batch\`, and \`POST /batch\` takes calls of any RPCs: many calls in \
+one request, NDJSON in and out, streamed to VPP at the socket's speed (see the Batch tag).`;
 
 const msgRef = (names: ProtoNames, message: string): Schema => ({ $ref: schemaRef(schemaName(names, msgKey(message))) });
 
@@ -230,14 +237,17 @@ const gatewaySchemas: Record<string, Schema> = {
   },
 };
 
-export function buildDocument(model: ApiModel, version: string): OpenApiDocument {
+/** `own`: the product's own services (ownServicesDocument), after VPP's modules. */
+export function buildDocument(model: ApiModel, version: string, own?: OwnServices): OpenApiDocument {
   const names = protoNames(model);
   const vppSchemas = buildSchemas(model, names);
   const paths: Record<string, Record<string, Operation>> = {};
   for (const mod of model.modules)
     for (const svc of mod.services) paths[routePath(mod.name, svc.request)] = { post: operation(model, names, vppSchemas, svc) };
-  Object.assign(paths, gatewayPaths());
-  const schemas = Object.fromEntries(Object.entries({ ...vppSchemas, ...gatewaySchemas }).sort(([a], [b]) => (a < b ? -1 : 1)));
+  Object.assign(paths, batchPaths(), own?.paths ?? {}, gatewayPaths());
+  const schemas = Object.fromEntries(
+    Object.entries({ ...vppSchemas, ...own?.schemas, ...gatewaySchemas, ...batchSchemas }).sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
   const withServices = coreFirst(model.modules.filter((m) => m.services.length > 0));
   return {
     openapi: '3.1.0',
@@ -250,6 +260,8 @@ export function buildDocument(model: ApiModel, version: string): OpenApiDocument
     servers: [{ url: SERVER_URL, description: 'The gateway on this machine' }],
     tags: [
       ...withServices.map(moduleTag),
+      batchTag,
+      ...(own?.tags ?? []),
       { name: GATEWAY_TAG, description: "The gateway's own routes: health, readiness and documentation." },
     ],
     paths,

@@ -12,7 +12,9 @@ import { CORE_REQUESTS, LOOPBACK_VAR } from './postman-tests.ts';
 const model = loadApiDir(API_DIR);
 const doc = buildDocument(model, '0.0.0-test');
 const collection = buildCollection(doc);
-const requests = collection.item.flatMap((f) => f.item);
+/** the folders of VPP modules; the batch folder is checked on its own */
+const moduleFolders = collection.item.filter((f) => f.name !== 'Batch');
+const requests = moduleFolders.flatMap((f) => f.item);
 const byRoute = (route: string): PostmanRequestItem => {
   const r = requests.find((x) => x.request.url.raw.startsWith(`{{baseUrl}}${route}`));
   assert.ok(r, `no request for ${route}`);
@@ -200,16 +202,30 @@ describe('Postman collection', () => {
   });
 
   it('has one folder per module, core modules first, the others by name', () => {
-    const names = collection.item.map((f) => f.name);
+    const names = moduleFolders.map((f) => f.name);
     assert.equal(names.length, model.modules.filter((m) => m.services.length > 0).length);
     assert.deepEqual(names.slice(0, 5), ['Vpe', 'Vlib', 'Interface', 'Ip', 'Memclnt']);
     const moduleOf = (f: (typeof collection.item)[number]): string =>
       doc.paths[`/${f.item[0]!.request.url.path.join('/')}`]!.post!['x-vpp']!.module;
-    const rest = collection.item.slice(5).map(moduleOf);
+    const rest = moduleFolders.slice(5).map(moduleOf);
     assert.deepEqual(rest, [...rest].sort());
     assert.ok(rest.includes('gateway'), "VPP's gateway module has its folder");
-    for (const f of collection.item)
+    for (const f of moduleFolders)
       for (const r of f.item) assert.equal(r.request.url.path[0], f.name, `${r.name} in folder ${f.name}`);
+  });
+
+  it('ends with a batch folder: NDJSON requests to a single-RPC and the mixed batch route, with tests', () => {
+    const batch = collection.item.at(-1)!;
+    assert.equal(batch.name, 'Batch');
+    assert.deepEqual(
+      batch.item.map((r) => r.request.url.path.join('/')),
+      ['Memclnt/ControlPing/batch', 'batch'],
+    );
+    for (const r of batch.item) {
+      assert.deepEqual(r.request.header[0], { key: 'Content-Type', value: 'application/x-ndjson' });
+      for (const line of r.request.body.raw.split('\n').filter((l) => l !== '')) JSON.parse(line);
+      assert.ok((r.event?.[0]?.script.exec.length ?? 0) > 3, r.name);
+    }
   });
 
   it('sends the example bodies, with the loopback created earlier where one is used', () => {
@@ -257,7 +273,7 @@ describe('Postman collection', () => {
   });
 
   it('runs the core requests before the others of their folder, creating before using', () => {
-    for (const f of collection.item) {
+    for (const f of moduleFolders) {
       const core = f.item.map((r) => CORE_REQUESTS.some((c) => routeOf(c.request) === `/${r.request.url.path.join('/')}`));
       assert.deepEqual(core, [...core].sort((a, b) => Number(b) - Number(a)), `folder ${f.name}`);
     }

@@ -6,6 +6,7 @@
 import type { Json } from './examples.ts';
 import { GATEWAY_TAG, SERVER_URL, type OpenApiDocument, type Operation } from './document.ts';
 import { CORE_REQUESTS, LOOPBACK_VAR, type CoreRequest } from './postman-tests.ts';
+import { BATCH_REQUESTS, BATCH_TAG, batchTag, type BatchRequest } from './batch.ts';
 
 export const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json';
 export const EVENT_TIMEOUT = '1s';
@@ -20,7 +21,7 @@ export interface PostmanRequestItem {
   request: {
     method: 'POST';
     header: Header[];
-    body: { mode: 'raw'; raw: string; options: { raw: { language: 'json' } } };
+    body: { mode: 'raw'; raw: string; options?: { raw: { language: 'json' } } };
     url: { raw: string; host: string[]; path: string[]; query?: Header[] };
     description: string;
   };
@@ -55,7 +56,7 @@ function bodyText(example: Json, uses: CoreRequest['uses']): string {
 }
 
 function requestItem(route: string, op: Operation, core: CoreRequest | undefined): PostmanRequestItem {
-  const events = op['x-vpp']?.kind === 'events';
+  const events = op['x-vpp']?.kind === 'events' || op['x-vpprpc-own']?.open_stream === true;
   const path = route.split('/').filter((s) => s !== '');
   const url: PostmanRequestItem['request']['url'] = { raw: `${varRef('baseUrl')}${route}`, host: [varRef('baseUrl')], path };
   if (events) {
@@ -81,6 +82,24 @@ function requestItem(route: string, op: Operation, core: CoreRequest | undefined
   return item;
 }
 
+/** A request of the batch folder: NDJSON in and out. */
+function batchItem(b: BatchRequest): PostmanRequestItem {
+  return {
+    name: b.name,
+    request: {
+      method: 'POST',
+      header: [
+        { key: 'Content-Type', value: 'application/x-ndjson' },
+        { key: 'Accept', value: 'application/x-ndjson' },
+      ],
+      body: { mode: 'raw', raw: b.body },
+      url: { raw: `${varRef('baseUrl')}${b.path}`, host: [varRef('baseUrl')], path: b.path.split('/').filter((s) => s !== '') },
+      description: 'Many calls in one request: one NDJSON line per item, answered line by line in order.',
+    },
+    event: [{ listen: 'test', script: { type: 'text/javascript', exec: [...b.tests] } }],
+  };
+}
+
 export function buildCollection(doc: OpenApiDocument): PostmanCollection {
   const byTag = new Map<string, { route: string; op: Operation }[]>();
   for (const [route, methods] of Object.entries(doc.paths)) {
@@ -97,6 +116,10 @@ export function buildCollection(doc: OpenApiDocument): PostmanCollection {
   const folders: PostmanFolder[] = [];
   for (const tag of doc.tags) {
     if (tag.name === GATEWAY_TAG) continue;
+    if (tag.name === BATCH_TAG) {
+      folders.push({ name: BATCH_TAG, description: batchTag.description, item: BATCH_REQUESTS.map(batchItem) });
+      continue;
+    }
     // core requests first, in running order; the rest as VPP lists them (the sort is stable)
     const ops = [...(byTag.get(tag.name) ?? [])].sort((a, b) => rank(a.op) - rank(b.op));
     folders.push({ name: tag.name, description: tag.description, item: ops.map(({ route, op }) => requestItem(route, op, coreOf(op))) });

@@ -93,6 +93,19 @@ describe('OpenAPI schemas', () => {
     assert.deepEqual(s['x-vpp'], { name: 'sw_interface_dump', crc: '0xaa610c27' });
   });
 
+  it('document ~0 as what an absent interface index in a request means', () => {
+    for (const [msg, field] of [
+      ['vpp.gre.GreTunnelDump', 'sw_if_index'],
+      ['vpp.interface.SwInterfaceSetFlags', 'sw_if_index'],
+      ['vpp.l2.SwInterfaceSetL2Xconnect', 'tx_sw_if_index'],
+    ] as const) {
+      const p = prop(msg, field);
+      assert.equal(p.default, 4294967295, `${msg}.${field}`);
+      assert.match(p.description!, /Absent: 4294967295 \(~0\)/, `${msg}.${field}`);
+    }
+    assert.equal(prop('vpp.interface.SwInterfaceDetails', 'sw_if_index').default, undefined);
+  });
+
   it('give IpRoute its paths but not their count', () => {
     const s = schema('vpp.ip.IpRoute');
     assert.ok(!('n_paths' in s.properties!));

@@ -5,7 +5,10 @@
  * element kinds, oneof unions and bit-sets are read from there, never decided here.
  */
 import type { ApiModel, EnumDef, MessageDef, Scalar, StructDef } from '../../vpp/api/model.ts';
-import { fieldViews, isBitset, isOneofUnion, textFormatOf, type Element, type FieldView, type TextFormat } from '../../vpp/api/mapping.ts';
+import {
+  fieldViews,
+  INTERFACE_INDEX_TYPE,
+  NO_INTERFACE, isBitset, isOneofUnion, textFormatOf, type Element, type FieldView, type TextFormat } from '../../vpp/api/mapping.ts';
 import { protoEnumNumber, syntheticZeroName } from '../proto/emit-proto.ts';
 import { msgKey, typeKey, type ProtoNames } from '../proto/naming.ts';
 import { parseComment } from './comments.ts';
@@ -190,7 +193,9 @@ function fieldSchema(ctx: Ctx, v: FieldView, param: string | undefined): Schema 
   if (v.optional) {
     const d = jsonDefault(v);
     if (d !== undefined) s.default = d;
-    else notes.push(`Absent: VPP's default ${String(v.field.default)}, which has no name in JSON.`);
+    if (v.field.type === INTERFACE_INDEX_TYPE && v.field.default === NO_INTERFACE)
+      notes.push('Absent: 4294967295 (~0), VPP\'s "every interface" in a filter and "no interface" elsewhere; 0 is local0.');
+    else if (d === undefined) notes.push(`Absent: VPP's default ${String(v.field.default)}, which has no name in JSON.`);
   }
   return notes.length ? { description: notes.join(' '), ...s } : s;
 }

@@ -64,6 +64,10 @@ describe('proto generation', () => {
     assert.match(dump, /oneof has_sw_if_index \{ uint32 sw_if_index = 3 \[\(vpprpc\.field\) = \{ type: "interface_index" default_value: "4294967295" \}\]; \}/);
     assert.match(dump, /string name_filter = 5 \[\(vpprpc\.field\) = \{ type: "string" open: true \}\];/);
     const flags = block(file('interface'), 'message SwInterfaceSetFlags');
+    // an interface index a request leaves out is ~0: it needs presence to tell 0 (local0) from absent
+    assert.match(flags, /oneof has_sw_if_index \{ uint32 sw_if_index = 3 \[\(vpprpc\.field\) = \{ type: "interface_index" default_value: "4294967295" \}\]; \}/);
+    assert.match(block(file('gre'), 'message GreTunnelDump'), /oneof has_sw_if_index \{/);
+    assert.doesNotMatch(block(file('interface'), 'message SwInterfaceDetails'), /oneof has_sw_if_index/);
     assert.match(flags, /repeated \.vpp\.interface_types\.IfStatusFlags flags = 4/);
     const route = block(file('ip'), 'message IpRoute');
     assert.match(route, /string prefix = 3 \[\(vpprpc\.field\) = \{ type: "prefix" \}\];/);

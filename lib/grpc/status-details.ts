@@ -97,7 +97,7 @@ export function encodeStatus(s: RpcStatus): Buffer {
 }
 
 /** Fields of one message: number → list of raw values (varints as numbers, the rest as bytes). */
-function readFields(buf: Uint8Array): Map<number, (number | Uint8Array)[]> {
+export function readFields(buf: Uint8Array): Map<number, (number | Uint8Array)[]> {
   const out = new Map<number, (number | Uint8Array)[]>();
   let off = 0;
   const varint = (): number => {

@@ -150,6 +150,22 @@ export class RawVpp {
     }
   }
 
+  /**
+   * Every message VPP sends for one request of any shape, in order: the
+   * request and a control ping go out on one context, and whatever comes back
+   * before the ping's reply belongs to the request (VPP answers in order).
+   */
+  async exchange(name: string, value?: Value, context = 11): Promise<{ name: string; value: Value }[]> {
+    this.send(name, value, context);
+    this.send('control_ping', undefined, context);
+    const got: { name: string; value: Value }[] = [];
+    for (;;) {
+      const { name: n, msg } = await this.nextMessage();
+      if (n === 'control_ping_reply') return got;
+      got.push({ name: n, value: msg.value });
+    }
+  }
+
   close(): void {
     this.socket.destroy();
   }

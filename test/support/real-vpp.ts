@@ -53,7 +53,23 @@ function vppSh(env: NodeJS.ProcessEnv, ...args: string[]): string {
 }
 
 const running = new Set<RealVpp>();
-let cleanupRegistered = false;
+
+// Registered when this module loads, at the top level of the test file: an
+// `after` registered later, from inside a hook, would run when that hook's
+// suite ends its first test, not when the file ends.
+after(async () => {
+  for (const v of [...running]) await v.stop();
+});
+// a test file that dies must not leave VPP polling a core
+process.once('exit', () => {
+  for (const v of running) {
+    try {
+      process.kill(v.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
 
 /** Start a real VPP in a new temporary folder; stopped by `stop()` or when the test file ends. */
 export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> {
@@ -100,22 +116,6 @@ export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> 
     },
   };
   running.add(vpp);
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    after(async () => {
-      for (const v of [...running]) await v.stop();
-    });
-    // a test file that dies must not leave VPP polling a core
-    process.once('exit', () => {
-      for (const v of running) {
-        try {
-          process.kill(v.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    });
-  }
   return vpp;
 }
 

@@ -36,17 +36,22 @@ export interface StackOptions {
   gatewayArgs?: string[];
   env?: NodeJS.ProcessEnv;
   echo?: boolean;
+  /** how long server and gateway may take to start (default: READY_MS) */
+  readyTimeoutMs?: number;
 }
 
 const LOG_ENV = { LOG_LEVEL: 'info' };
+/** A bound on a process that never gets ready, not a timing check: a busy 2-core machine can take a minute */
+export const READY_MS = Number(process.env.VPP_RPC_TEST_READY_MS ?? 120_000);
 
-export function startSim(socket: string, args: string[] = [], echo = false): Promise<Child> {
+export function startSim(socket: string, args: string[] = [], echo = false, env?: NodeJS.ProcessEnv): Promise<Child> {
   return startChild({
     name: 'sim',
     entry: 'vpp/sim/main.ts',
     args: ['--socket', socket, ...args],
-    env: LOG_ENV,
+    env: { ...LOG_ENV, ...env },
     readyMessage: 'VPP simulator listening',
+    timeoutMs: READY_MS,
     echo,
   });
 }
@@ -56,7 +61,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const socket = opts.vppSocket ?? join(dir, 'api.sock');
   const children: Child[] = [];
   try {
-    let sim = opts.sim === false || opts.vppSocket ? undefined : await startSim(socket, opts.simArgs, opts.echo);
+    let sim =
+      opts.sim === false || opts.vppSocket ? undefined : await startSim(socket, opts.simArgs, opts.echo, opts.env);
     if (sim) children.push(sim);
     const startServer = (listen: string): Promise<Child> =>
       startChild({
@@ -73,6 +79,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'gRPC server listening',
+        timeoutMs: opts.readyTimeoutMs ?? READY_MS,
         echo: opts.echo,
       });
     const server = await startServer('127.0.0.1:0');
@@ -94,6 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'REST gateway listening',
+        timeoutMs: opts.readyTimeoutMs ?? READY_MS,
         echo: opts.echo,
       });
       children.push(gateway);
@@ -112,7 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       restPort,
       gatewayMetricsPort: gateway ? portOf(gateway.ready.metrics) : 0,
       async restartSim(args) {
-        sim = await startSim(socket, args ?? opts.simArgs, opts.echo);
+        sim = await startSim(socket, args ?? opts.simArgs, opts.echo, opts.env);
         stack.sim = sim;
         children.push(sim);
         return sim;

@@ -117,6 +117,22 @@ describe('loading VPP 26.06 .api.json files', () => {
     assert.equal(v2.fields.find((f) => f.name === 'keepalive')?.default, true); // "true" in the file
   });
 
+  it("gives interface indexes that requests leave out ~0, as VPP's Python client does", () => {
+    const indexOf = (msg: string, field = 'sw_if_index') =>
+      model.messages.get(msg)!.fields.find((f) => f.name === field)?.default;
+    for (const dump of ['gre_tunnel_dump', 'ipip_tunnel_dump', 'vxlan_tunnel_dump', 'sw_interface_ip6nd_ra_dump'])
+      assert.equal(indexOf(dump), 4294967295, dump);
+    assert.equal(indexOf('sw_interface_set_flags'), 4294967295);
+    assert.equal(indexOf('sw_interface_set_l2_xconnect', 'rx_sw_if_index'), 4294967295);
+    // replies, details and events keep what VPP sends, and structs are shared with them
+    assert.equal(indexOf('sw_interface_details'), undefined);
+    assert.equal(indexOf('create_loopback_reply'), undefined);
+    assert.equal(indexOf('sw_interface_event'), undefined);
+    const tunnel = model.types.get('gre_tunnel');
+    assert.ok(tunnel?.kind === 'typedef');
+    assert.equal(tunnel.fields.find((f) => f.name === 'sw_if_index')?.default, undefined);
+  });
+
   it('reads CRCs and deprecated / in-progress options', () => {
     assert.equal(model.messages.get('show_version')?.crc, '0x51077d14');
     assert.equal(model.messages.get('memclnt_create')?.options.deprecated, true);

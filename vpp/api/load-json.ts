@@ -20,6 +20,7 @@ import {
   type StructDef,
   type TypeDef,
 } from './model.ts';
+import { defaultRequestInterfaces } from './mapping.ts';
 import { normalizeDefaults, validateModel } from './validate.ts';
 
 export interface LoadProblem {
@@ -316,5 +317,6 @@ export function loadApiDir(dir: string): ApiModel {
     reason: p.reason,
   }));
   if (invalid.length) throw new ApiLoadError(invalid);
+  defaultRequestInterfaces(model);
   return model;
 }

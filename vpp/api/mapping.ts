@@ -8,10 +8,38 @@
  * - enums are enum numbers; bit-set enums are lists of their bits;
  * - unions selected by a discriminator are a oneof, other unions keep every arm;
  * - length fields, `client_index` and `context` are transport detail and hidden;
- * - a field with a VPP default is optional: absent means the default.
+ * - a field with a VPP default is optional: absent means the default;
+ * - an interface index a request leaves out is ~0, as VPP's Python client sends it.
  */
 import type { ApiModel, EnumDef, Field, MessageDef, Scalar, ServiceDef, StructDef } from './model.ts';
 import { isScalar } from './model.ts';
+
+/** VPP's `~0` interface index: "every interface" in a dump's filter, "none" elsewhere. */
+export const NO_INTERFACE = 0xffffffff;
+
+/** `vl_api_interface_index_t` */
+export const INTERFACE_INDEX_TYPE = 'interface_index';
+
+/**
+ * Give every interface index of a request message that has no VPP default the
+ * default ~0 (VPP's Python client sends ~0 for an interface index left out).
+ * So `{}` to a dump filtered by interface lists every entry, and a forgotten
+ * `sw_if_index` in a set request fails with INVALID_SW_IF_INDEX instead of
+ * acting on local0. The default gives the field presence like any other, so
+ * an explicit 0 still means local0. Replies, details and events keep theirs;
+ * fields of structs are left alone, as structs are shared with replies.
+ * Applied once, where the model is read from VPP's `.api.json`; the protos
+ * carry the default from there on.
+ */
+export function defaultRequestInterfaces(model: ApiModel): void {
+  for (const svc of model.services.values()) {
+    const request = model.messages.get(svc.request);
+    for (const f of request?.fields ?? []) {
+      const single = f.fixedLength === undefined && f.lengthField === undefined && !f.open;
+      if (f.type === INTERFACE_INDEX_TYPE && f.default === undefined && single) f.default = NO_INTERFACE;
+    }
+  }
+}
 
 /** Well-known VPP types shown as text, keyed by VPP type name. */
 export const TEXT_TYPES = {

@@ -11,6 +11,8 @@ import { StreamQueue } from './queue.ts';
 
 /** VPP's "retry stream call with cursor". */
 const EAGAIN = -165;
+/** VPP's "nothing changed" (mactime_dump_reply when the caller's table epoch is current): not a failure. */
+export const NO_CHANGE = -160;
 
 export interface CallOptions {
   /** unary: time to the reply; streams: longest wait between two messages. Default: the client's. */
@@ -27,8 +29,12 @@ export interface CallContext {
   timeoutMs: number;
   /** default DEFAULT_HOLD_MS */
   holdMs?: number;
-  /** a message some subscription listens to, arriving with a call's context */
-  onEvent(name: string, msg: Decoded): void;
+  /**
+   * A message on a call's context that is not the call's own: an event some
+   * subscription listens to, or a stray (VPP sent it with another message's id,
+   * or a reply the service does not declare) to report.
+   */
+  onEvent(name: string, msg: Decoded, request?: string): void;
 }
 
 function retvalError(ctx: CallContext, request: string, reply: Value): VppApiError | undefined {
@@ -119,7 +125,7 @@ class UnaryCall implements Pending {
       this.finish(
         retvalError(this.ctx, this.request, msg.value) ?? new VppClientError('VPP_ERROR', `${this.request} failed`),
       );
-    else this.ctx.onEvent(name, msg);
+    else this.ctx.onEvent(name, msg, this.request);
   }
 
   fail(err: Error): void {
@@ -149,11 +155,17 @@ export function unary(
   if (opts.signal?.aborted) return Promise.reject(aborted(opts.signal));
   if (reply === null) {
     try {
+      conn.admit();
       conn.send(request, value, conn.allocContext());
       return Promise.resolve({});
     } catch (e) {
       return Promise.reject(e as Error);
     }
+  }
+  try {
+    conn.admit();
+  } catch (e) {
+    return Promise.reject(e as Error);
   }
   const call = new UnaryCall(ctx, request, reply, opts.signal);
   const promise = new Promise<Value>((resolve, reject) => {
@@ -171,9 +183,18 @@ export function unary(
   return promise;
 }
 
+/** A `_reply` with a retval: VPP's answer to something, with its verdict. */
+function isReply(name: string, value: Value): boolean {
+  return name.endsWith('_reply') && typeof value.retval === 'number';
+}
+
 /**
  * Details of a dump, or entries of a cursor stream, as an async iterable that
- * sends its request when iteration starts.
+ * sends its request when iteration starts. A dump that VPP also answers with a
+ * reply its service does not declare (mactime_dump_reply: retval, table_epoch)
+ * keeps that reply in `reply`, read after the end; its nonzero retval ends the
+ * dump with that error after the details, except NO_CHANGE, which says only
+ * that nothing changed.
  */
 export function stream(
   /** the connection to use, settled when iteration starts (the client may still be connecting) */
@@ -251,15 +272,27 @@ export function stream(
   function start(c: CallContext): void {
     const { conn } = c;
     if (opts.signal?.aborted) return finish(aborted(opts.signal));
+    try {
+      conn.admit();
+    } catch (e) {
+      return finish(e as Error);
+    }
     context = conn.allocContext();
     guard = new Guard(opts.timeoutMs ?? c.timeoutMs, request, opts.signal, (e) => finish(e));
     let current = value;
+    // a reply the service does not declare, sent before the ping's (mactime_dump_reply)
+    let replyError: VppApiError | undefined;
     conn.claim(context, {
       deliver(name, msg) {
         guard!.touch();
         if (name === item) queue.push(msg.value);
-        else if (end.kind === 'ping' && name === 'control_ping_reply') finish(retvalError(c, request, msg.value));
-        else if (end.kind === 'reply' && name === end.reply) {
+        else if (end.kind === 'ping' && name === 'control_ping_reply')
+          finish(replyError ?? retvalError(c, request, msg.value));
+        else if (end.kind === 'ping' && isReply(name, msg.value)) {
+          c.onEvent(name, msg, request);
+          queue.reply = { message: name, value: msg.value };
+          if (msg.value.retval !== NO_CHANGE) replyError ??= retvalError(c, request, msg.value);
+        } else if (end.kind === 'reply' && name === end.reply) {
           if (msg.value.retval === EAGAIN) {
             current = { ...current, cursor: msg.value.cursor };
             try {
@@ -268,7 +301,7 @@ export function stream(
               finish(e as Error);
             }
           } else finish(retvalError(c, request, msg.value));
-        } else c.onEvent(name, msg);
+        } else c.onEvent(name, msg, request);
       },
       fail: (e) => finish(e),
     });

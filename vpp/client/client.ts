@@ -4,13 +4,16 @@
  * to every listener; the connection comes back by itself after VPP goes away.
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { VppErrorTable } from '../api/errors.ts';
 import { rpcShape, type RpcShape } from '../api/mapping.ts';
 import type { ApiModel, ServiceDef } from '../api/model.ts';
 import type { Codec, Decoded, Value } from '../codec/types.ts';
 import { MAX_TIMER_MS, stream, unary, type CallContext, type CallOptions } from './calls.ts';
-import { Connection } from './connection.ts';
-import { disconnected, VppClientError } from './errors.ts';
+import { Connection, DEFAULT_LIMITS, type ConnectionLimits } from './connection.ts';
+import { disconnected, notResponding, VppClientError } from './errors.ts';
+import { DEFAULT_LIVENESS, LivenessProbe, type LivenessOptions } from './liveness.ts';
+import type { StreamQueue } from './queue.ts';
 import { silentLog, type Log } from './log.ts';
 import type { CompatReport } from './message-table.ts';
 import { unixSocketDialer, type Dialer } from './transport.ts';
@@ -33,14 +36,20 @@ export const TRANSPORT_MESSAGES: ReadonlySet<string> = new Set([
   'memclnt_keepalive',
 ]);
 
-export type ClientState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+export type ClientState =
+  'idle' | 'connecting' | 'connected' | 'not_responding' | 'disconnected' | 'reconnecting' | 'closed';
+
+/** How long a handshake may wait on a VPP that stopped answering: it answers the moment it runs again. */
+const HUNG_HANDSHAKE_MS = 30_000;
 
 export interface StateChange {
   state: ClientState;
   /** connected: VPP's process id */
   vpePid?: number;
-  /** disconnected: why */
+  /** disconnected, not_responding: why */
   reason?: string;
+  /** not_responding: how long VPP has been silent; connected: how long it was */
+  silentMs?: number;
   /** reconnecting: attempt number and wait before it */
   attempt?: number;
   delayMs?: number;
@@ -63,6 +72,10 @@ export interface VppClientOptions {
   connectTimeoutMs?: number;
   /** false: no reconnecting. Default: from 100 ms doubling to 5 s */
   reconnect?: false | { initialDelayMs?: number; maxDelayMs?: number };
+  /** the probe that notices a VPP that stops answering; false: none */
+  liveness?: false | Partial<LivenessOptions>;
+  /** what may wait on VPP at once */
+  limits?: Partial<ConnectionLimits>;
   log?: Log;
 }
 
@@ -96,9 +109,20 @@ interface Group {
 
 const ENABLE_FIELDS = ['enable_disable', 'enable'];
 
+/** A message VPP sent on a call's context that does not belong to the call. */
+export interface UnexpectedMessage {
+  /** the call's request */
+  request: string;
+  /** the message as its id names it */
+  message: string;
+  msgId: number;
+  retval?: number;
+}
+
 export class VppClient extends EventEmitter<{
   state: [StateChange];
   restart: [{ previousPid: number; vpePid: number }];
+  unexpected: [UnexpectedMessage];
 }> {
   private readonly opts: Required<Pick<VppClientOptions, 'name' | 'requestTimeoutMs' | 'connectTimeoutMs'>> &
     VppClientOptions;
@@ -109,8 +133,9 @@ export class VppClient extends EventEmitter<{
   private _vpePid: number | undefined;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** the connection attempt under way, if any */
+  /** the connection attempt under way, if any, and its connection once dialled */
   private attempting: Promise<void> | undefined;
+  private dialled: Connection | undefined;
   private firstConnect: { resolve: () => void; reject: (e: Error) => void; promise: Promise<void> } | undefined;
   private readonly groups = new Map<string, Group>();
   /** each request's service entry and shape, looked up once */
@@ -118,12 +143,19 @@ export class VppClient extends EventEmitter<{
   /** the call context of each connection, made once */
   private readonly contexts = new WeakMap<Connection, CallContext>();
   private readonly byEvent = new Map<string, Set<Group>>();
+  private probe: LivenessProbe | undefined;
+  /** while VPP does not answer: performance.now() of the last message it sent */
+  private silentSince: number | undefined;
+  private readonly liveness: LivenessOptions | undefined;
+  private readonly limits: ConnectionLimits;
 
   constructor(options: VppClientOptions) {
     super();
     this.opts = { name: 'vpp-rpc', requestTimeoutMs: 10_000, connectTimeoutMs: 5_000, ...options };
     this.dial = options.dialer ?? unixSocketDialer(options.socketPath ?? DEFAULT_SOCKET, this.opts.connectTimeoutMs);
     this.log = options.log ?? silentLog;
+    this.liveness = options.liveness === false ? undefined : { ...DEFAULT_LIVENESS, ...options.liveness };
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
   get state(): ClientState {
@@ -142,6 +174,16 @@ export class VppClient extends EventEmitter<{
 
   get inFlight(): number {
     return this.conn?.inFlight ?? 0;
+  }
+
+  /** Why a call made now would fail at once (VPP not responding, away, the client closed); undefined when connected. */
+  unavailable(): VppClientError | undefined {
+    try {
+      this.callContext();
+      return undefined;
+    } catch (e) {
+      return e as VppClientError;
+    }
   }
 
   /** How the model compares with the connected VPP's message table. */
@@ -174,11 +216,14 @@ export class VppClient extends EventEmitter<{
   async close(): Promise<void> {
     if (this.isClosed) return;
     clearTimeout(this.retryTimer);
+    this.probe?.stop();
     const conn = this.conn;
     // detached first: calls on the client now fail, but the unsubscribes below may still use it
     this.conn = undefined;
     this.setState({ state: 'closed' });
     this.firstConnect?.reject(new VppClientError('CLOSED', 'the client was closed'));
+    // a handshake waiting on a hung VPP must not keep the process alive
+    this.dialled?.abandon(new VppClientError('CLOSED', 'the client was closed'));
     // a dump nobody reads any more must not hold back the replies to the goodbyes
     conn?.resumeAll();
     for (const g of this.groups.values()) await this.disable(g, conn).catch(() => {});
@@ -201,7 +246,7 @@ export class VppClient extends EventEmitter<{
   }
 
   /** A dump (`_details` until the control ping's reply) or cursor stream, read as it arrives. */
-  dump(name: string, value?: Value, opts: CallOptions = {}): AsyncIterableIterator<Value> {
+  dump(name: string, value?: Value, opts: CallOptions = {}): StreamQueue<Value> {
     const { svc, shape } = this.service(name, ['dump', 'cursor']);
     const end = shape.kind === 'dump' ? ({ kind: 'ping' } as const) : ({ kind: 'reply', reply: svc.reply! } as const);
     // the request goes out when iteration starts, once the client is ready
@@ -361,6 +406,7 @@ export class VppClient extends EventEmitter<{
 
   private callContext(conn = this.conn): CallContext {
     if (!conn?.isOpen || (conn === this.conn && this._state !== 'connected')) {
+      if (this.silentSince !== undefined) throw notResponding(performance.now() - this.silentSince);
       if (this.isClosed) throw new VppClientError('CLOSED', 'the client is closed');
       throw disconnected(this._state === 'idle' ? 'not connected yet' : `the client is ${this._state}`);
     }
@@ -371,17 +417,22 @@ export class VppClient extends EventEmitter<{
         errors: this.opts.errors,
         timeoutMs: this.opts.requestTimeoutMs,
         holdMs: this.opts.holdMs,
-        onEvent: (n, m) => this.dispatchEvent(n, m),
+        onEvent: (n, m, request) => this.dispatchEvent(n, m, request),
       };
       this.contexts.set(conn, ctx);
     }
     return ctx;
   }
 
-  private dispatchEvent(name: string, msg: Decoded): void {
+  private dispatchEvent(name: string, msg: Decoded, request?: string): void {
     const groups = this.byEvent.get(name);
     if (!groups) {
-      this.log.debug({ message: name, context: msg.context }, 'message nobody waits for');
+      if (request === undefined) this.log.debug({ message: name, context: msg.context }, 'message nobody waits for');
+      else {
+        const u: UnexpectedMessage = { request, message: name, msgId: msg.msgId };
+        if (typeof msg.value.retval === 'number') u.retval = msg.value.retval;
+        this.unexpected(u);
+      }
       return;
     }
     for (const g of groups)
@@ -392,6 +443,12 @@ export class VppClient extends EventEmitter<{
           this.log.warn({ err: (e as Error).message, event: name }, 'event listener threw');
         }
       }
+  }
+
+  /** Nothing VPP sends is dropped unseen: say it, and let the server count it. */
+  private unexpected(u: UnexpectedMessage): void {
+    this.log.warn(u, 'VPP sent a message that does not belong to the call');
+    this.emit('unexpected', u);
   }
 
   private setState(change: StateChange): void {
@@ -408,7 +465,9 @@ export class VppClient extends EventEmitter<{
   }
 
   private async attemptConnect(): Promise<void> {
-    this.setState({ state: this.attempt === 0 && !this._vpePid ? 'connecting' : 'reconnecting' });
+    // while VPP hangs the state says so, not that the client reconnects
+    const hung = this.silentSince !== undefined;
+    if (!hung) this.setState({ state: this.attempt === 0 && !this._vpePid ? 'connecting' : 'reconnecting' });
     let conn: Connection | undefined;
     try {
       const transport = await this.dial();
@@ -416,13 +475,23 @@ export class VppClient extends EventEmitter<{
         transport.destroy();
         return;
       }
-      conn = new Connection(transport, this.opts.codec, this.opts.model, {
-        onUnclaimed: (n, m) => this.dispatchEvent(n, m),
-        onClosed: (err) => this.lost(conn!, err),
-        onProtocolError: (err) =>
-          this.log.error({ err: err.message }, 'malformed frame from VPP: dropping the connection'),
-      });
-      const table = await conn.handshake(this.opts.name, this.opts.connectTimeoutMs);
+      conn = new Connection(
+        transport,
+        this.opts.codec,
+        this.opts.model,
+        {
+          onUnclaimed: (n, m) => this.dispatchEvent(n, m),
+          onClosed: (err) => this.lost(conn!, err),
+          onProtocolError: (err) =>
+            this.log.error({ err: err.message }, 'malformed frame from VPP: dropping the connection'),
+        },
+        this.limits,
+      );
+      this.dialled = conn;
+      const table = await conn.handshake(
+        this.opts.name,
+        hung ? Math.max(HUNG_HANDSHAKE_MS, this.opts.connectTimeoutMs) : this.opts.connectTimeoutMs,
+      );
       if (table.report.changed.length)
         this.log.warn(
           { changed: table.report.changed.length, examples: table.report.changed.slice(0, 5).map((c) => c.name) },
@@ -441,18 +510,30 @@ export class VppClient extends EventEmitter<{
       }
       const pid = ping.vpe_pid as number;
       const previousPid = this._vpePid;
+      const silentMs = this.silentSince === undefined ? undefined : performance.now() - this.silentSince;
+      this.silentSince = undefined;
       this.conn = conn;
+      this.dialled = undefined;
       this._vpePid = pid;
       this.attempt = 0;
-      this.setState({ state: 'connected', vpePid: pid });
+      this.setState({ state: 'connected', vpePid: pid, ...(silentMs === undefined ? {} : { silentMs }) });
+      this.watch(conn);
       if (previousPid !== undefined && previousPid !== pid) this.emit('restart', { previousPid, vpePid: pid });
       this.firstConnect?.resolve();
       this.firstConnect = undefined;
       this.renewSubscriptions();
     } catch (e) {
       const err = e as Error;
+      this.dialled = undefined;
       if (conn?.isOpen) conn.close(0).catch(() => {});
       if (this.isClosed) return;
+      if (this.silentSince !== undefined && this.opts.reconnect !== false && stillHung(err)) {
+        // the socket takes connections but VPP reads none of them: wait for it on a new one
+        this.retryTimer = setTimeout(() => this.startAttempt(), this.liveness?.intervalMs ?? 1000);
+        return;
+      }
+      // refused or reset: VPP is gone rather than hung, and the reconnect takes over
+      this.silentSince = undefined;
       this.setState({ state: 'disconnected', reason: err.message });
       if (this.opts.reconnect === false) {
         this.firstConnect?.reject(disconnected(err.message, err));
@@ -464,20 +545,45 @@ export class VppClient extends EventEmitter<{
     }
   }
 
+  /** Watch a new connection for a VPP that stops answering. */
+  private watch(conn: Connection): void {
+    this.probe?.stop();
+    if (!this.liveness) return;
+    this.probe = new LivenessProbe(this.callContext(conn), this.liveness, (silentMs) => this.hung(conn, silentMs));
+  }
+
+  /**
+   * VPP stopped answering: say so, and drop the socket. Every call waiting on
+   * it fails now, and nothing VPP sends on it later can reach a call of the
+   * connection that follows (see README, "When VPP goes away").
+   */
+  private hung(conn: Connection, silentMs: number): void {
+    if (conn !== this.conn || this.isClosed) return;
+    this.silentSince = performance.now() - silentMs;
+    const err = notResponding(silentMs);
+    this.setState({ state: 'not_responding', reason: err.message, silentMs });
+    conn.abandon(err);
+  }
+
   private lost(conn: Connection, err: Error | undefined): void {
     if (conn !== this.conn || this.isClosed) return;
     this.conn = undefined;
+    this.probe?.stop();
     const reason = err?.message ?? 'VPP closed the connection';
-    this.setState({ state: 'disconnected', reason });
+    const hung = this.silentSince !== undefined;
+    if (!hung) this.setState({ state: 'disconnected', reason });
     for (const g of this.groups.values()) {
       g.ready = undefined;
-      for (const l of g.listeners) l.handlers.interrupted?.(disconnected(reason, err));
+      for (const l of g.listeners)
+        l.handlers.interrupted?.(hung && err instanceof VppClientError ? err : disconnected(reason, err));
     }
     if (this.opts.reconnect === false) {
+      this.silentSince = undefined;
       this._state = 'idle';
       return;
     }
-    this.scheduleRetry();
+    if (hung) this.startAttempt();
+    else this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
@@ -507,4 +613,9 @@ export class VppClient extends EventEmitter<{
       );
     }
   }
+}
+
+/** A failed connection attempt that says VPP still hangs (rather than that it is gone). */
+function stillHung(err: Error): boolean {
+  return (err instanceof VppClientError && err.code === 'TIMEOUT') || (err as NodeJS.ErrnoException).code === 'EAGAIN';
 }

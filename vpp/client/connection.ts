@@ -4,6 +4,7 @@
  * owns its context, to event listeners, or to the keepalive answer.
  */
 import type { ApiModel } from '../api/model.ts';
+import { performance } from 'node:perf_hooks';
 import type { Codec, Decoded, MessageCodec, Value } from '../codec/types.ts';
 import { disconnected, VppClientError, VppIncompatibleError } from './errors.ts';
 import type { Flow } from './queue.ts';
@@ -29,6 +30,16 @@ export interface ConnectionHooks {
   onProtocolError(err: Error): void;
 }
 
+/** What one connection lets wait on VPP, so that a VPP that stops reading cannot make us grow. */
+export interface ConnectionLimits {
+  /** requests and streams waiting for VPP's answer */
+  maxInFlight: number;
+  /** bytes of requests written that VPP has not read yet (one more message may go beyond) */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = { maxInFlight: 4096, maxBufferedBytes: 4 * 1024 * 1024 };
+
 export class Connection implements Flow {
   clientIndex = 0;
   table: MessageTable | undefined;
@@ -36,6 +47,8 @@ export class Connection implements Flow {
   private nextContext = 1;
   private pausers = 0;
   private closed = false;
+  /** performance.now() of the last message from VPP: any message proves it alive */
+  lastReceivedAt = performance.now();
   /** codec by runtime id, filled as each id first arrives (this.table says which ids we know) */
   private readonly byId = new Map<number, MessageCodec>();
 
@@ -44,6 +57,7 @@ export class Connection implements Flow {
     private readonly codec: Codec,
     private readonly model: ApiModel,
     private readonly hooks: ConnectionHooks,
+    private readonly limits: ConnectionLimits = DEFAULT_LIMITS,
   ) {
     transport.onPayload = (p) => this.receive(p);
     transport.onClose = (err) => this.shutdown(err);
@@ -57,6 +71,26 @@ export class Connection implements Flow {
     return !this.closed;
   }
 
+  /** not reading, for a stream whose reader lags: VPP's silence is then ours */
+  get isPaused(): boolean {
+    return this.pausers > 0;
+  }
+
+  /** Throws when a new call would go beyond the limits: it is refused at once rather than queued. */
+  admit(): void {
+    if (this.pending.size >= this.limits.maxInFlight)
+      throw new VppClientError(
+        'OVERLOADED',
+        `${this.pending.size} requests already wait for VPP's answer (the limit is ${this.limits.maxInFlight})`,
+      );
+    const buffered = this.transport.buffered;
+    if (buffered > this.limits.maxBufferedBytes)
+      throw new VppClientError(
+        'OVERLOADED',
+        `VPP is not reading its socket: ${buffered} bytes of requests wait (the limit is ${this.limits.maxBufferedBytes})`,
+      );
+  }
+
   /** sockclnt_create → client index and message table. */
   handshake(name: string, timeoutMs: number): Promise<MessageTable> {
     const create = this.codec.message('sockclnt_create');
@@ -65,7 +99,7 @@ export class Connection implements Flow {
       const context = this.allocContext();
       const timer = setTimeout(() => {
         this.pending.delete(context);
-        reject(disconnected(`no answer to sockclnt_create in ${timeoutMs} ms`));
+        reject(new VppClientError('TIMEOUT', `VPP disconnected: no answer to sockclnt_create in ${timeoutMs} ms`));
         this.transport.destroy();
       }, timeoutMs);
       this.pending.set(context, {
@@ -142,6 +176,7 @@ export class Connection implements Flow {
   }
 
   private receive(payload: Buffer): void {
+    this.lastReceivedAt = performance.now();
     const id = payload.readUInt16BE(0);
     const codec = this.byId.get(id) ?? this.codecOf(id);
     if (!codec) return; // a message of VPP's the model does not have: nobody can ask for it
@@ -180,6 +215,11 @@ export class Connection implements Flow {
     }
   }
 
+  /** Drop the transport at once, failing every pending call with `err`. */
+  abandon(err: VppClientError): void {
+    this.transport.destroy(err);
+  }
+
   /** Say goodbye (sockclnt_delete) and close, waiting at most timeoutMs for VPP's answer. */
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
@@ -209,7 +249,9 @@ export class Connection implements Flow {
     this.closed = true;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    const why = disconnected(err ? err.message : 'the connection was closed', err);
+    // an error of ours says why already (VPP stopped answering); the socket's own errors are a disconnect
+    const why =
+      err instanceof VppClientError ? err : disconnected(err ? err.message : 'the connection was closed', err);
     for (const p of calls) p.fail(why);
     this.hooks.onClosed(err);
   }

@@ -9,6 +9,8 @@ export type VppClientErrorCode =
   | 'INCOMPATIBLE' // VPP does not have this message, or has it with another CRC
   | 'NOT_SUPPORTED' // a transport message, or a shape the call does not take
   | 'OVERRUN' // a stream's reader fell behind while other calls waited on the socket
+  | 'NOT_RESPONDING' // VPP's socket is open but VPP answers nothing (hung, stopped)
+  | 'OVERLOADED' // too many requests wait for VPP already
   | 'CLOSED'; // the client was closed
 
 export class VppClientError extends Error {
@@ -62,3 +64,9 @@ export class VppIncompatibleError extends VppClientError {
 
 export const disconnected = (why: string, cause?: unknown): VppClientError =>
   new VppClientError('DISCONNECTED', `VPP disconnected: ${why}`, { cause });
+
+/** How long VPP has been silent, for people: "2.3 s". */
+export const silence = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export const notResponding = (silentMs: number): VppClientError =>
+  new VppClientError('NOT_RESPONDING', `VPP is not responding: no answer for ${silence(silentMs)}`);

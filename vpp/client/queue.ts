@@ -16,6 +16,8 @@ export class StreamQueue<T> implements AsyncIterableIterator<T> {
   private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | undefined;
   private paused = false;
   private started = false;
+  /** a reply VPP sent besides the stream's items, its service not declaring it (see calls.ts) */
+  reply: { message: string; value: Record<string, unknown> } | undefined;
 
   constructor(
     private readonly flow: Flow,

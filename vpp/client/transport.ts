@@ -11,6 +11,8 @@ export interface Transport {
   /** called once when the pipe is gone: undefined for a clean close */
   onClose: (err?: Error) => void;
   send(frame: Buffer): void;
+  /** bytes sent that the socket has not handed to the kernel yet: VPP is not reading them */
+  readonly buffered: number;
   /** stop reading (the consumer of a dump is behind) */
   pause(): void;
   resume(): void;
@@ -67,6 +69,10 @@ class SocketTransport implements Transport {
       process.nextTick(uncork, this);
     }
     this.socket.write(frame);
+  }
+
+  get buffered(): number {
+    return this.socket.writableLength;
   }
 
   flush(): void {

@@ -78,6 +78,13 @@ describe('the codec', () => {
     assert.equal(arping.interval, 1);
   });
 
+  it('writes ~0 for an interface index a request leaves out, and 0 when 0 is given', () => {
+    assert.equal(hex(encode('gre_tunnel_dump', {}).subarray(10)), 'ffffffff');
+    assert.equal(hex(encode('gre_tunnel_dump', { sw_if_index: 0 }).subarray(10)), '00000000');
+    assert.equal(roundTrip('sw_interface_set_flags', { flags: [1] }).sw_if_index, 4294967295);
+    assert.equal(roundTrip('sw_interface_details', {}).sw_if_index, 0, 'replies are not requests');
+  });
+
   it('takes enums as symbols or numbers and decodes numbers', () => {
     const a = encode('acl_add_replace', { r: [{ proto: 'IP_API_PROTO_TCP' }] });
     assert.deepEqual(a, encode('acl_add_replace', { r: [{ proto: 6 }] }));
@@ -133,6 +140,22 @@ describe('the codec', () => {
     assert.equal(hex(bytes.subarray(10)), '00000008' + Buffer.from('show €').toString('hex'));
     assert.equal(roundTrip('cli_inband', { cmd: 'show €' }).cmd, 'show €');
     assert.equal(roundTrip('cli_inband', {}).cmd, '');
+  });
+
+  it('drops the trailing NULs VPP counts in some variable strings', () => {
+    // selog_track_details as VPP 26.06 sends it: index 0, name "default" with its NUL counted
+    const name = Buffer.from('default\0', 'latin1');
+    const bytes = Buffer.concat([
+      Buffer.from('1234deadbeef00000000', 'hex'),
+      Buffer.from([0, 0, 0, name.length]),
+      name,
+    ]);
+    assert.equal(codec.message('selog_track_details').decode(bytes).value.name, 'default');
+    const twice = Buffer.concat([bytes.subarray(0, 10), Buffer.from('0000000461620000', 'hex')]);
+    assert.equal(codec.message('selog_track_details').decode(twice).value.name, 'ab');
+    // a NUL inside the text is the caller's: only trailing ones go
+    const inner = Buffer.concat([bytes.subarray(0, 10), Buffer.from('00000003610062', 'hex')]);
+    assert.equal(codec.message('selog_track_details').decode(inner).value.name, 'a\0b');
   });
 
   it('zero-pads fixed u8 arrays and decodes exactly N bytes', () => {

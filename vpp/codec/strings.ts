@@ -61,7 +61,7 @@ export function fixedStringNode(n: number): Node {
   );
 }
 
-/** `string x[]`: a u32 byte count, then UTF-8 without a NUL. */
+/** `string x[]`: a u32 byte count, then UTF-8 without a NUL (trailing NULs are dropped on reading). */
 export const openStringNode: Node = {
   fixed: -1,
   min: 4,
@@ -76,9 +76,12 @@ export const openStringNode: Node = {
     const n = getU32(r.buf, r.pos);
     r.pos += 4;
     need(r, n);
-    const s = r.buf.toString('utf8', r.pos, r.pos + n);
+    const start = r.pos;
     r.pos += n;
-    return s;
+    // some VPP handlers count the terminating NUL in the length (selog_track_details): text has none
+    let end = r.pos;
+    while (end > start && r.buf[end - 1] === 0) end--;
+    return r.buf.toString('utf8', start, end);
   },
 };
 

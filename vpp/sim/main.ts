@@ -1,12 +1,14 @@
 /**
- * npm run sim -- --socket /tmp/vpp-api.sock [--interfaces N] [--control PATH]
+ * npm run sim -- --socket /tmp/vpp-api.sock [--interfaces N] [--control PATH] [--stats-socket PATH]
  *
- * The VPP simulator as a process. It says where it listens in a JSON log line
- * whose msg is "VPP simulator listening" (with socket, control, vpePid and
- * messages), and removes its sockets on SIGTERM or SIGINT.
+ * The VPP simulator as a process. It says where it listens (socket, control,
+ * vpePid, messages) as "VPP simulator listening": in a log line, and over its
+ * IPC channel when it has one (lib/child.ts, whatever the log level). It
+ * removes its sockets on SIGTERM or SIGINT.
  */
+import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createLogger, LOG_LEVELS } from '../../lib/log.ts';
+import { announceReady, createLogger, LOG_LEVELS } from '../../lib/log.ts';
 import { DEFAULT_PROTO_DIR } from '../../lib/project.ts';
 import { loadErrorTable } from '../api/errors.ts';
 import { loadModel } from '../api/load-proto.ts';
@@ -38,9 +40,26 @@ const program = new Command()
       'VPP_SIM_CONTROL',
     ),
   )
+  .addOption(
+    new Option(
+      '--stats-socket <path>',
+      'stats segment socket, "off" for none (default: stats.sock beside an api.sock, else <socket>.stats)',
+    ).env('VPP_SIM_STATS_SOCKET'),
+  )
   .parse();
 
-const opts = program.opts<{ socket: string; logLevel: string; interfaces: number; control?: string }>();
+const opts = program.opts<{
+  socket: string;
+  logLevel: string;
+  interfaces: number;
+  control?: string;
+  statsSocket?: string;
+}>();
+/** VPP's own folder layout when the API socket is api.sock; a name of its own otherwise */
+function defaultStatsSocket(apiSocket: string): string {
+  return basename(apiSocket) === 'api.sock' ? join(dirname(apiSocket), 'stats.sock') : `${apiSocket}.stats`;
+}
+const statsSocket = opts.statsSocket === 'off' ? undefined : (opts.statsSocket ?? defaultStatsSocket(opts.socket));
 const log = createLogger('vpp-sim', opts.logLevel);
 
 try {
@@ -51,15 +70,18 @@ try {
     errors: loadErrorTable(DEFAULT_PROTO_DIR),
     socketPath: opts.socket,
     interfaces: opts.interfaces,
+    statsSocket,
     log,
   });
   await sim.start();
   const controlPath = opts.control === 'off' ? undefined : (opts.control ?? `${opts.socket}.control`);
   const control = controlPath ? await ControlServer.start(sim, controlPath, log) : undefined;
-  log.info(
+  announceReady(
+    log,
     {
       socket: sim.socketPath,
       control: control?.path ?? 'off',
+      stats: sim.statsSegment?.socketPath ?? 'off',
       vpePid: sim.vpePid,
       messages: sim.table.entries.length,
       interfaces: sim.state.interfaces.size,

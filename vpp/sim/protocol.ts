@@ -10,7 +10,7 @@ import { frame, FRAME_HEADER_SIZE } from '../codec/framing.ts';
 import type { Codec, Decoded, Value } from '../codec/types.ts';
 import type { Faults } from './faults.ts';
 import { CURSOR_HANDLERS, DUMP_HANDLERS, UNARY_HANDLERS, type HandlerContext } from './handlers/index.ts';
-import { u32 } from './handlers/types.ts';
+import { OtherMessage, u32 } from './handlers/types.ts';
 import type { SimMessageTable } from './ids.ts';
 import { RV } from './retval.ts';
 import type { Session } from './session.ts';
@@ -187,11 +187,16 @@ export class VppProtocol {
   }
 
   /** A dump's frames, encoded one by one as the socket takes them. */
-  private *frames(name: string, values: Iterable<Value>, context: number): Iterator<Buffer> {
-    const msgId = this.host.world().table.idOf.get(name);
+  private *frames(name: string, values: Iterable<Value | OtherMessage>, context: number): Iterator<Buffer> {
+    const { idOf } = this.host.world().table;
+    const msgId = idOf.get(name);
     if (msgId === undefined) return;
     const codec = this.host.codec.message(name);
-    for (const v of values) yield codec.encodeFrame(v, { msgId, context });
+    for (const v of values) {
+      if (!(v instanceof OtherMessage)) yield codec.encodeFrame(v, { msgId, context });
+      else if (idOf.has(v.id))
+        yield this.host.codec.message(v.layout).encodeFrame(v.value, { msgId: idOf.get(v.id)!, context });
+    }
   }
 
   /** sw_interface_event to every subscriber, after the reply that caused it. */

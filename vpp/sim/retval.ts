@@ -16,6 +16,7 @@ export const RV = {
   NO_SUCH_TABLE: -65,
   ADDRESS_IN_USE: -105,
   ADDRESS_FOUND_FOR_INTERFACE: -114,
+  NO_CHANGE: -160,
   EAGAIN: -165,
 } as const;
 

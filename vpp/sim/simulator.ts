@@ -18,6 +18,7 @@ import type { SimLog } from './log.ts';
 import { buildMessageTable, type SimMessageTable } from './ids.ts';
 import { VppProtocol, type MalformedKind, type World } from './protocol.ts';
 import { Session, type SessionHooks } from './session.ts';
+import { SimStats } from './stats.ts';
 import { DEFAULT_SYSTEM, SimState, type SystemInfo } from './state/index.ts';
 
 export type { MalformedKind } from './protocol.ts';
@@ -40,6 +41,10 @@ export interface VppSimulatorOptions {
   messageTable?: { omit?: string[]; crc?: Record<string, string> };
   /** what show_version and `show version` say */
   system?: Partial<Omit<SystemInfo, 'vpePid' | 'startedAt'>>;
+  /** serve a stats segment here (a new one at every start); none when absent */
+  statsSocket?: string;
+  /** how often its counters move; default 250 ms */
+  statsIntervalMs?: number;
 }
 
 export interface SimClient {
@@ -68,6 +73,7 @@ export class VppSimulator extends EventEmitter<{
   private _generation = 0;
   private pid: number;
   private readonly protocol: VppProtocol;
+  private segment: SimStats | undefined;
 
   constructor(opts: VppSimulatorOptions) {
     super();
@@ -142,6 +148,29 @@ export class VppSimulator extends EventEmitter<{
       this.server = undefined;
       throw e;
     }
+    this.startStats();
+  }
+
+  /** the stats segment of this start, if one is served */
+  get statsSegment(): SimStats | undefined {
+    return this.segment;
+  }
+
+  private startStats(): void {
+    const path = this.opts.statsSocket;
+    if (!path) return;
+    try {
+      this.segment = new SimStats({
+        socketPath: path,
+        state: () => this.world.state,
+        intervalMs: this.opts.statsIntervalMs,
+        log: this.log,
+      });
+      this.segment.start();
+    } catch (err) {
+      this.segment = undefined;
+      this.log.warn({ statsSocket: path, err: (err as Error).message }, 'no stats segment');
+    }
   }
 
   /** Drop every client, stop listening and remove the socket file. */
@@ -149,6 +178,8 @@ export class VppSimulator extends EventEmitter<{
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.segment?.stop();
+    this.segment = undefined;
     for (const s of this.sessions.values()) s.destroy();
     await closeUnix(server, this.opts.socketPath);
   }

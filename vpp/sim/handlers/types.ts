@@ -11,8 +11,23 @@ export interface HandlerContext {
 /** Returns the reply's value (retval included; context is the transport's). */
 export type UnaryHandler = (req: Value, ctx: HandlerContext) => Value;
 
+/**
+ * Something a dump sends besides its details, as VPP does in places: a reply
+ * the service does not declare (mactime_dump_reply), or details under another
+ * message's id (igmp_group_prefix_dump sends igmp_details' id: a VPP bug).
+ */
+export class OtherMessage {
+  constructor(
+    /** the message whose id the frame carries */
+    readonly id: string,
+    readonly value: Value,
+    /** the message whose layout the frame has (default: id's) */
+    readonly layout: string = id,
+  ) {}
+}
+
 /** Returns the details of a dump, produced as they are written. */
-export type DumpHandler = (req: Value, ctx: HandlerContext) => Iterable<Value>;
+export type DumpHandler = (req: Value, ctx: HandlerContext) => Iterable<Value | OtherMessage>;
 
 /**
  * One page of a cursor stream (the `stream_msg` kind): its entries, then the

@@ -62,6 +62,8 @@ export class InterfaceTable {
   /** no instance below this one is free */
   private lowestFree = 0;
   private readonly byName = new Map<string, SimInterface>();
+  /** moves on every interface added or deleted (the stats segment follows it) */
+  changes = 0;
 
   constructor(private readonly observer: InterfaceObserver) {
     this.add({
@@ -132,6 +134,7 @@ export class InterfaceTable {
     this.instances.delete(i.instance);
     this.lowestFree = Math.min(this.lowestFree, i.instance);
     this.byName.delete(i.name);
+    this.changes++;
     this.observer.event(swIfIndex, IF_EVENT.DEL);
     return RV.OK;
   }
@@ -193,5 +196,6 @@ export class InterfaceTable {
   private add(i: SimInterface): void {
     this.slots[i.swIfIndex] = i;
     this.byName.set(i.name, i);
+    this.changes++;
   }
 }

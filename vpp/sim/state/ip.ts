@@ -129,11 +129,12 @@ const drop = (isIp6: boolean): FibPath[] => [
 /** Entries VPP puts in every new table (ip4_fib.c, ip6_fib.c), in its order. */
 const DEFAULT_ENTRIES: Record<'4' | '6', [string, FibSource, (isIp6: boolean) => FibPath[]][]> = {
   '4': [
+    // VPP adds 0.0.0.0/32 and 255.255.255.255/32 as default-route drops, the /4s as special ones
     ['0.0.0.0/0', 'default-route', drop],
-    ['0.0.0.0/32', 'special', drop],
+    ['0.0.0.0/32', 'default-route', drop],
     ['240.0.0.0/4', 'special', drop],
     ['224.0.0.0/4', 'special', drop],
-    ['255.255.255.255/32', 'special', drop],
+    ['255.255.255.255/32', 'default-route', drop],
   ],
   '6': [
     ['::/0', 'default-route', drop],
