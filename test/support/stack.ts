@@ -79,9 +79,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'gRPC server listening',
-        timeoutMs: READY_MS,
+        timeoutMs: opts.readyTimeoutMs ?? READY_MS,
         echo: opts.echo,
-        timeoutMs: opts.readyTimeoutMs,
       });
     const server = await startServer('127.0.0.1:0');
     children.push(server);
@@ -102,9 +101,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'REST gateway listening',
-        timeoutMs: READY_MS,
+        timeoutMs: opts.readyTimeoutMs ?? READY_MS,
         echo: opts.echo,
-        timeoutMs: opts.readyTimeoutMs,
       });
       children.push(gateway);
     }
