@@ -284,7 +284,7 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
     assert.equal(out.code, grpc.status.CANCELLED);
     assert.ok(out.answers.length < items.length);
     for (let i = 0; i < out.answers.length; i++) assert.equal(out.answers[i]!.id, BigInt(i));
-    for (let i = 0; i < 50 && (await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}')) === cancelledBefore; i++)
+    for (let i = 0; i < 300 && (await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}')) === cancelledBefore; i++)
       await sleep(100);
     assert.equal(await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}'), cancelledBefore + 1);
     const again = await runBatch(stack.grpcTarget, [routeItem(1, 9)]);
