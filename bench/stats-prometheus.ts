@@ -115,6 +115,14 @@ try {
 } finally {
   await server?.stop();
   source.close();
-  spawnSync('bash', [VPP_SH, 'stop', dir]);
+  const stopped = spawnSync('bash', [VPP_SH, 'stop', dir], { encoding: 'utf8' });
+  // never leave a VPP polling a core: kill it by its pid when stop did not end it
+  const pid = Number(start.stdout.trim().split('\n').pop());
+  try {
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    /* stopped */
+  }
+  if (stopped.status !== 0) console.error(`vpp.sh stop: ${stopped.stderr}`);
   rmSync(dir, { recursive: true, force: true });
 }
