@@ -78,8 +78,16 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
   try {
     // full service first (the first calls of each path may be slow on a loaded machine)
     const warm = performance.now();
-    await waitFor('a gRPC call succeeds', () => calls.tally.lastOk.grpc > warm, 60_000);
-    await waitFor('a REST call succeeds', () => calls.tally.lastOk.rest > warm, 60_000);
+    try {
+      await waitFor('a gRPC call succeeds', () => calls.tally.lastOk.grpc > warm, 60_000);
+      await waitFor('a REST call succeeds', () => calls.tally.lastOk.rest > warm, 60_000);
+    } catch (e) {
+      t.diagnostic(
+        JSON.stringify({ rows: calls.tally.rows(), messages: [...calls.messages].map(([k, v]) => [k, [...v]]) }),
+      );
+      t.diagnostic(stack.server.lines.slice(-10).join('\n'));
+      throw e;
+    }
     calls.tally.reset();
     await sleep(1000);
     assert.deepEqual(calls.tally.problems, []);
