@@ -236,25 +236,22 @@ describe('a VPP that stops answering, end to end (simulator)', () => {
 });
 
 describeRealVpp('a VPP that stops answering, end to end', () => {
-  let vpp: RealVpp;
-  let stack: Stack;
-
-  before(async () => {
-    vpp = await startRealVpp();
-    stack = await startStack({ vppSocket: vpp.apiSocket });
-  });
-  after(async () => {
-    await stack?.stop();
-    await vpp?.stop();
-  });
-
+  // started inside the test: real-vpp.ts registers its cleanup with after(), which inside a before() hook ends with the hook
   it('SIGSTOP under load, then SIGCONT', async (t) => {
-    await hangUnderLoad(t, {
-      name: 'real VPP SIGSTOP',
-      stack,
-      pid: () => vpp.pid,
-      hang: async () => vpp.signal('SIGSTOP'),
-      resume: async () => vpp.signal('SIGCONT'),
-    });
+    const vpp: RealVpp = await startRealVpp();
+    let stack: Stack | undefined;
+    try {
+      stack = await startStack({ vppSocket: vpp.apiSocket });
+      await hangUnderLoad(t, {
+        name: 'real VPP SIGSTOP',
+        stack,
+        pid: () => vpp.pid,
+        hang: async () => vpp.signal('SIGSTOP'),
+        resume: async () => vpp.signal('SIGCONT'),
+      });
+    } finally {
+      await stack?.stop();
+      await vpp.stop();
+    }
   });
 });
