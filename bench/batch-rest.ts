@@ -23,7 +23,7 @@ import { loadProtoDir } from '../vpp/api/load-proto.ts';
 import { VppClient } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
-import { startSim } from '../test/support/stack.ts';
+import { READY_MS, startSim } from '../test/support/stack.ts';
 import { concurrent, fmt, memoryOf, resetPeak } from './measure.ts';
 
 /** The ip_route_add_del request for route `i` of `plane`, in `table`: a /32 through 192.0.2.1. */
@@ -150,6 +150,7 @@ async function main(): Promise<void> {
       args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off'],
       env,
       readyMessage: 'gRPC server listening',
+      timeoutMs: READY_MS,
     });
     children.push(server);
     const gateway = await startChild({
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
       ],
       env,
       readyMessage: 'REST gateway listening',
+      timeoutMs: READY_MS,
     });
     children.push(gateway);
     const rest = `http://127.0.0.1:${portOf(gateway.ready.rest)}`;

@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { portOf, startChild } from '../lib/child.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
@@ -26,20 +26,32 @@ const VPP_SH = join(PROJECT_ROOT, '..', 'shared', 'vpp', 'vpp.sh');
 const INTERFACES = Number(process.env.BENCH_INTERFACES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 
-async function timed(runs: number, fn: () => Promise<unknown> | unknown): Promise<{ median: number; p95: number }> {
+interface Timing {
+  median: number;
+  p95: number;
+  /** CPU time of this process per call (all its threads), median: what a busy machine does not inflate */
+  cpu: number;
+}
+
+async function timed(runs: number, fn: () => Promise<unknown> | unknown): Promise<Timing> {
   for (let i = 0; i < 3; i++) await fn();
   const ms: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
     const t = process.hrtime.bigint();
     await fn();
     ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    const u = process.cpuUsage(c);
+    cpu.push((u.user + u.system) / 1000);
   }
   ms.sort((a, b) => a - b);
-  return { median: ms[Math.floor(runs / 2)]!, p95: ms[Math.floor(runs * 0.95)]! };
+  cpu.sort((a, b) => a - b);
+  return { median: ms[Math.floor(runs / 2)]!, p95: ms[Math.floor(runs * 0.95)]!, cpu: cpu[Math.floor(runs / 2)]! };
 }
 
-const fmt = (r: { median: number; p95: number }): string =>
-  `median ${r.median.toFixed(2).padStart(7)} ms, p95 ${r.p95.toFixed(2).padStart(7)} ms`;
+const fmt = (r: Timing): string =>
+  `median ${r.median.toFixed(2).padStart(7)} ms, p95 ${r.p95.toFixed(2).padStart(7)} ms, cpu ${r.cpu.toFixed(2).padStart(7)} ms`;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-stats-prom-'));
 const start = spawnSync('bash', [VPP_SH, 'start', dir], { encoding: 'utf8' });
@@ -91,11 +103,26 @@ try {
   console.log(`reader dump (exporter's entries)       ${fmt(reader)}`);
   console.log(`exporter text (read + format)          ${fmt(exported)}`);
   console.log(`GET /metrics of the server process     ${fmt(http)}`);
-  console.log(`vpp_get_stats dump, same entries       ${fmt(vppGetStats)}  (baseline: a process per dump)`);
+  console.log(
+    `vpp_get_stats dump, same entries       ${fmt(vppGetStats)}  (baseline: a process per dump; cpu not counted)`,
+  );
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} cores`,
+  );
   console.log(`\nexporter / vpp_get_stats: ${(exported.median / vppGetStats.median).toFixed(2)}`);
 } finally {
   await server?.stop();
   source.close();
-  spawnSync('bash', [VPP_SH, 'stop', dir]);
+  const stopped = spawnSync('bash', [VPP_SH, 'stop', dir], { encoding: 'utf8' });
+  // never leave a VPP polling a core: kill it by its pid when stop did not end it
+  const pid = Number(start.stdout.trim().split('\n').pop());
+  try {
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    /* stopped */
+  }
+  if (stopped.status !== 0) console.error(`vpp.sh stop: ${stopped.stderr}`);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -18,7 +18,8 @@ type Kind = 'counter' | 'gauge';
 interface Family {
   help: string;
   kind: Kind;
-  lines: string[];
+  /** the samples' lines, each ending in a newline (strings concatenate faster than arrays join) */
+  text: string;
   /** the stats entry a generic family came from: a second entry with the same metric name is left out */
   from?: string;
 }
@@ -43,44 +44,68 @@ const num = (v: number): string =>
 class Exposition {
   private readonly families = new Map<string, Family>();
 
-  family(name: string, kind: Kind, help: string, from?: string): string[] | undefined {
+  family(name: string, kind: Kind, help: string, from?: string): Family | undefined {
     let f = this.families.get(name);
     if (!f) {
-      f = { help, kind, lines: [], from };
+      f = { help, kind, text: '', from };
       this.families.set(name, f);
     } else if (f.kind !== kind || (from !== undefined && f.from !== from)) return undefined;
-    return f.lines;
+    return f;
   }
 
   text(): string {
     let out = '';
-    for (const [name, f] of this.families) {
-      if (f.lines.length === 0) continue;
-      out += `# HELP ${name} ${f.help}\n# TYPE ${name} ${f.kind}\n${f.lines.join('\n')}\n`;
-    }
+    for (const [name, f] of this.families)
+      if (f.text !== '') out += `# HELP ${name} ${f.help}\n# TYPE ${name} ${f.kind}\n${f.text}`;
     return out;
   }
 }
 
-/** Per thread and index, with labels per index given: `name{<labels>,thread="t"} v`. */
-function perThread(
-  lines: string[],
-  name: string,
-  values: bigint[][],
-  labelsAt: (i: number) => string | undefined,
-): void {
-  for (let t = 0; t < values.length; t++) {
-    const thread = values[t]!;
-    const tl = `thread="${t}"}`;
-    for (let i = 0; i < thread.length; i++) {
-      const l = labelsAt(i);
-      if (l !== undefined) lines.push(`${name}{${l},${tl} ${thread[i]}`);
-    }
-  }
+/** Labels of each index: `index="i"` for entries without names. */
+function indexLabels(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `index="${i}"`);
 }
 
-function split<T extends keyof PacketsBytes>(values: PacketsBytes[][], key: T): bigint[][] {
-  return values.map((t) => t.map((v) => v[key]));
+/** Per thread and index: `name{<labels of the index>,thread="t"} v`; indexes without labels are left out. */
+function perThread(f: Family | undefined, name: string, values: bigint[][], labels: (string | undefined)[]): void {
+  if (!f) return;
+  let out = '';
+  for (let t = 0; t < values.length; t++) {
+    const thread = values[t]!;
+    const tail = `,thread="${t}"} `;
+    for (let i = 0; i < thread.length; i++) {
+      const l = labels[i];
+      if (l !== undefined) out += name + '{' + l + tail + thread[i] + '\n';
+    }
+  }
+  f.text += out;
+}
+
+/** A combined counter as two families, packets and bytes, in one pass. */
+function perThreadCombined(
+  fp: Family | undefined,
+  fb: Family | undefined,
+  base: string,
+  values: PacketsBytes[][],
+  labels: (string | undefined)[],
+): void {
+  let p = '';
+  let b = '';
+  const pn = `${base}_packets${fp?.kind === 'counter' ? '_total' : ''}{`;
+  const bn = `${base}_bytes${fb?.kind === 'counter' ? '_total' : ''}{`;
+  for (let t = 0; t < values.length; t++) {
+    const thread = values[t]!;
+    const tail = `,thread="${t}"} `;
+    for (let i = 0; i < thread.length; i++) {
+      const l = labels[i];
+      if (l === undefined) continue;
+      const v = thread[i]!;
+      p += pn + l + tail + v.packets + '\n';
+      b += bn + l + tail + v.bytes + '\n';
+    }
+  }
+  if (fp) fp.text += p;
+  if (fb) fb.text += b;
 }
 
 function sumAll(v: StatValue): bigint | undefined {
@@ -149,17 +174,19 @@ export function formatVppMetrics(entries: StatEntry[]): string {
       const combined = IF_COMBINED[p2];
       if (v.type === 'counter') {
         const metric = `vpp_interface_${simple?.metric ?? `${metricPart(p2)}_total`}`;
-        const lines = x.family(metric, 'counter', simple?.help ?? `VPP's ${name} per interface`);
-        if (lines) perThread(lines, metric, v.values, (i) => ifLabels[i]);
+        perThread(
+          x.family(metric, 'counter', simple?.help ?? `VPP's ${name} per interface`),
+          metric,
+          v.values,
+          ifLabels,
+        );
         continue;
       }
       if (v.type === 'combined') {
-        const field = combined ?? metricPart(p2);
-        for (const key of ['packets', 'bytes'] as const) {
-          const metric = `vpp_interface_${field}_${key}_total`;
-          const lines = x.family(metric, 'counter', `VPP's ${name} ${key} per interface`);
-          if (lines) perThread(lines, metric, split(v.values, key), (i) => ifLabels[i]);
-        }
+        const base = `vpp_interface_${combined ?? metricPart(p2)}`;
+        const fp = x.family(`${base}_packets_total`, 'counter', `VPP's ${name} packets per interface`);
+        const fb = x.family(`${base}_bytes_total`, 'counter', `VPP's ${name} bytes per interface`);
+        perThreadCombined(fp, fb, base, v.values, ifLabels);
         continue;
       }
       if (v.type === 'name') continue;
@@ -168,8 +195,7 @@ export function formatVppMetrics(entries: StatEntry[]): string {
       if (v.type === 'name') continue;
       if (v.type === 'counter') {
         const metric = `vpp_node_${metricPart(p3)}_total`;
-        const lines = x.family(metric, 'counter', `VPP's ${name} per graph node`);
-        if (lines) perThread(lines, metric, v.values, (i) => nodeLabels[i]);
+        perThread(x.family(metric, 'counter', `VPP's ${name} per graph node`), metric, v.values, nodeLabels);
         continue;
       }
     }
@@ -177,7 +203,7 @@ export function formatVppMetrics(entries: StatEntry[]): string {
       const total = sumAll(v);
       if (total !== undefined) {
         const reason = parts.slice(3).join('/');
-        errors.push(`vpp_error_total{node="${labelValue(p2)}",reason="${labelValue(reason)}"} ${total}`);
+        errors.text += `vpp_error_total{node="${labelValue(p2)}",reason="${labelValue(reason)}"} ${total}\n`;
         continue;
       }
     }
@@ -185,8 +211,8 @@ export function formatVppMetrics(entries: StatEntry[]): string {
       const value = single(v);
       if (value !== undefined) {
         const metric = `vpp_buffer_pool_${metricPart(p3)}`;
-        const lines = x.family(metric, 'gauge', `Buffers ${p3} in each buffer pool`);
-        lines?.push(`${metric}{pool="${labelValue(p2)}"} ${value}`);
+        const f = x.family(metric, 'gauge', `Buffers ${p3} in each buffer pool`);
+        if (f) f.text += `${metric}{pool="${labelValue(p2)}"} ${value}\n`;
         continue;
       }
     }
@@ -196,8 +222,8 @@ export function formatVppMetrics(entries: StatEntry[]): string {
       const value = parts.length === 4 ? single(v) : undefined;
       if (value !== undefined) {
         const metric = `vpp_memory_${metricPart(p3)}_bytes`;
-        const lines = x.family(metric, 'gauge', `Bytes ${p3} in each of VPP's memory heaps`);
-        lines?.push(`${metric}{heap="${labelValue(p2)}"} ${value}`);
+        const f = x.family(metric, 'gauge', `Bytes ${p3} in each of VPP's memory heaps`);
+        if (f) f.text += `${metric}{heap="${labelValue(p2)}"} ${value}\n`;
         continue;
       }
     }
@@ -212,31 +238,28 @@ function generic(x: Exposition, name: string, v: StatValue, gauges: boolean): vo
   const kind: Kind = gauges ? 'gauge' : 'counter';
   const suffix = gauges ? '' : '_total';
   const help = `VPP's ${name}`;
-  const index = (i: number): string => `index="${i}"`;
   switch (v.type) {
     case 'scalar':
-      x.family(base, 'gauge', help, name)?.push(`${base} ${num(v.value)}`);
-      return;
-    case 'gauge':
-      x.family(base, 'gauge', help, name)?.push(`${base} ${v.value}`);
-      return;
-    case 'counter': {
-      const metric = base + suffix;
-      const lines = x.family(metric, kind, help, name);
-      if (lines) perThread(lines, metric, v.values, index);
+    case 'gauge': {
+      const f = x.family(base, 'gauge', help, name);
+      if (f) f.text += `${base} ${v.type === 'scalar' ? num(v.value) : v.value}\n`;
       return;
     }
-    case 'combined':
-      for (const key of ['packets', 'bytes'] as const) {
-        const metric = `${base}_${key}${suffix}`;
-        const lines = x.family(metric, kind, `${help} (${key})`, name);
-        if (lines) perThread(lines, metric, split(v.values, key), index);
-      }
+    case 'counter': {
+      const labels = indexLabels(Math.max(0, ...v.values.map((t) => t.length)));
+      perThread(x.family(base + suffix, kind, help, name), base + suffix, v.values, labels);
       return;
+    }
+    case 'combined': {
+      const labels = indexLabels(Math.max(0, ...v.values.map((t) => t.length)));
+      const fp = x.family(`${base}_packets${suffix}`, kind, `${help} (packets)`, name);
+      const fb = x.family(`${base}_bytes${suffix}`, kind, `${help} (bytes)`, name);
+      perThreadCombined(fp, fb, base, v.values, labels);
+      return;
+    }
     case 'error': {
-      const metric = base + suffix;
-      const lines = x.family(metric, kind, help, name);
-      v.values.forEach((c, t) => lines?.push(`${metric}{thread="${t}"} ${c}`));
+      const f = x.family(base + suffix, kind, help, name);
+      if (f) v.values.forEach((c, t) => (f.text += `${base}${suffix}{thread="${t}"} ${c}\n`));
       return;
     }
     default:

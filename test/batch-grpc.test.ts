@@ -223,8 +223,11 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
     const window = 8;
     await metric(stack, 'vpp_rpc_batch_items_outstanding_max'); // a scrape starts the high-water mark afresh
     const client = new grpc.Client(stack.grpcTarget, grpc.credentials.createInsecure());
-    t.after(() => client.close());
     const call = openBatch(client);
+    t.after(() => {
+      call.cancel();
+      client.close();
+    });
     call.pause();
     let written = 0;
     const writer = (async () => {
@@ -238,16 +241,16 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
     const count = (): Promise<number> =>
       metric(stack, 'vpp_rpc_grpc_requests_total{service="vpp.ip.Ip",method="IpRouteAddDel"');
     const start = await count();
+    // the answers fill the socket buffers and HTTP/2 windows on the way to the sleeping reader, then
+    // the server stops reading items: what reaches VPP slows to (almost) nothing
     let last = -1;
     let now = await count();
-    // wait until the server stops sending to VPP: the replies fill the socket buffers and HTTP/2
-    // windows on the way to the reader, then nothing moves
-    for (let i = 0; i < 60 && now !== last; i++) {
+    for (let i = 0; i < 30 && now - last > total / 100; i++) {
       await sleep(1000);
       last = now;
       now = await count();
     }
-    assert.equal(now, last, 'the server stopped sending to VPP');
+    assert.ok(now - last <= total / 100, `the server slowed down to ${now - last} items/s while the reader slept`);
     assert.ok(now - start < total, `only ${now - start} of ${total} items reached VPP while the reader slept`);
     assert.ok(written < total, `the writer is held back too (${written} written)`);
     assert.ok((await metric(stack, 'vpp_rpc_batch_items_outstanding_max')) <= window);
@@ -281,7 +284,7 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
     assert.equal(out.code, grpc.status.CANCELLED);
     assert.ok(out.answers.length < items.length);
     for (let i = 0; i < out.answers.length; i++) assert.equal(out.answers[i]!.id, BigInt(i));
-    for (let i = 0; i < 50 && (await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}')) === cancelledBefore; i++)
+    for (let i = 0; i < 300 && (await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}')) === cancelledBefore; i++)
       await sleep(100);
     assert.equal(await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}'), cancelledBefore + 1);
     const again = await runBatch(stack.grpcTarget, [routeItem(1, 9)]);
@@ -325,11 +328,13 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
 
 const SERVER_ARGS = ['--deny', 'Interface/CreateLoopback', '--batch-max-window', '1024'];
 const setupTable = async (stack: Stack): Promise<void> => {
-  const err = await unary(
-    stack.grpcTarget,
-    '/vpp.ip.Ip/IpTableAddDel',
-    tableAddDel.encode({ is_add: true, table: { table_id: TABLE, name: 'batch-test' } }),
-  );
+  const request = tableAddDel.encode({ is_add: true, table: { table_id: TABLE, name: 'batch-test' } });
+  let err = await unary(stack.grpcTarget, '/vpp.ip.Ip/IpTableAddDel', request);
+  // the server listens before it has reached VPP
+  for (let i = 0; i < 60 && err?.code === grpc.status.UNAVAILABLE; i++) {
+    await sleep(500);
+    err = await unary(stack.grpcTarget, '/vpp.ip.Ip/IpTableAddDel', request);
+  }
   assert.equal(err, null);
 };
 

@@ -78,8 +78,16 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
   try {
     // full service first (the first calls of each path may be slow on a loaded machine)
     const warm = performance.now();
-    await waitFor('a gRPC call succeeds', () => calls.tally.lastOk.grpc > warm, 60_000);
-    await waitFor('a REST call succeeds', () => calls.tally.lastOk.rest > warm, 60_000);
+    try {
+      await waitFor('a gRPC call succeeds', () => calls.tally.lastOk.grpc > warm, 60_000);
+      await waitFor('a REST call succeeds', () => calls.tally.lastOk.rest > warm, 60_000);
+    } catch (e) {
+      t.diagnostic(
+        JSON.stringify({ rows: calls.tally.rows(), messages: [...calls.messages].map(([k, v]) => [k, [...v]]) }),
+      );
+      t.diagnostic(stack.server.lines.slice(-10).join('\n'));
+      throw e;
+    }
     calls.tally.reset();
     await sleep(1000);
     assert.deepEqual(calls.tally.problems, []);
@@ -228,25 +236,22 @@ describe('a VPP that stops answering, end to end (simulator)', () => {
 });
 
 describeRealVpp('a VPP that stops answering, end to end', () => {
-  let vpp: RealVpp;
-  let stack: Stack;
-
-  before(async () => {
-    vpp = await startRealVpp();
-    stack = await startStack({ vppSocket: vpp.apiSocket });
-  });
-  after(async () => {
-    await stack?.stop();
-    await vpp?.stop();
-  });
-
+  // started inside the test: real-vpp.ts registers its cleanup with after(), which inside a before() hook ends with the hook
   it('SIGSTOP under load, then SIGCONT', async (t) => {
-    await hangUnderLoad(t, {
-      name: 'real VPP SIGSTOP',
-      stack,
-      pid: () => vpp.pid,
-      hang: async () => vpp.signal('SIGSTOP'),
-      resume: async () => vpp.signal('SIGCONT'),
-    });
+    const vpp: RealVpp = await startRealVpp();
+    let stack: Stack | undefined;
+    try {
+      stack = await startStack({ vppSocket: vpp.apiSocket });
+      await hangUnderLoad(t, {
+        name: 'real VPP SIGSTOP',
+        stack,
+        pid: () => vpp.pid,
+        hang: async () => vpp.signal('SIGSTOP'),
+        resume: async () => vpp.signal('SIGCONT'),
+      });
+    } finally {
+      await stack?.stop();
+      await vpp.stop();
+    }
   });
 });

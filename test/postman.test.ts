@@ -18,6 +18,7 @@ interface NewmanReport {
   run: {
     stats: { requests: { total: number; failed: number }; assertions: { total: number; failed: number } };
     failures: { error: { message: string; test?: string }; source?: { name?: string } }[];
+    executions: { item: { name: string }; assertions?: { assertion: string; error?: unknown }[] }[];
   };
 }
 
@@ -57,4 +58,12 @@ it('passes every test of the Postman collection with newman', async () => {
     r.failures.map((f) => `${f.source?.name}: ${f.error.test ?? ''} ${f.error.message}`),
     [],
   );
+  // the batch folder's NDJSON requests ran, and their tests with them
+  const batches = r.executions.filter((e) => e.item.name.endsWith('batch'));
+  assert.deepEqual(
+    batches.map((e) => e.item.name),
+    ['ControlPing batch', 'Mixed batch'],
+  );
+  for (const e of batches)
+    assert.ok((e.assertions ?? []).length >= 2 && e.assertions!.every((a) => !a.error), e.item.name);
 });

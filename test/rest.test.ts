@@ -276,15 +276,8 @@ forEachBackend('REST gateway', (backend) => {
     assert.match(srv.text, /vpp_rpc_grpc_requests_total\{service="vpp\.vpe\.Vpe",method="ShowVersion",code="0"\} \d+/);
     assert.match(srv.text, /vpp_rpc_vpp_connected 1/);
   });
-});
 
-forEachBackend('REST gateway when VPP goes away', (backend) => {
-  let stack: BackendStack;
-  before(async () => {
-    stack = await backend.startStack();
-  });
-  after(() => stack?.stop());
-
+  // last: it takes VPP away and brings a new one
   it('answers 503 while VPP is down and recovers by itself when it is back', async () => {
     assert.equal((await post(`${stack.rest}/Vpe/ShowVersion/request`)).status, 200);
     await stack.killVpp();
