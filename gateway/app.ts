@@ -147,7 +147,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     done();
   });
 
-  app.setNotFoundHandler((req, reply) => {
+  const notFound = (req: FastifyRequest, reply: FastifyReply): void => {
     const path = req.url.split('?')[0]!;
     const verb = paths.get(path);
     if (verb) {
@@ -158,7 +158,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       reply,
       gatewayError(status.NOT_FOUND, `no route ${req.method} ${path}: see /openapi.json for the routes`, 404),
     );
-  });
+  };
+  app.setNotFoundHandler(notFound);
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (error instanceof GatewayError) return sendError(reply, error);
@@ -169,6 +170,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
           gatewayError(status.RESOURCE_EXHAUSTED, `the body is larger than ${cfg.bodyLimit} bytes`, 413),
         );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        // no such route: say so, whatever the body's type (the root scope parses JSON only)
+        if (req.is404) return notFound(req, reply);
         return sendError(
           reply,
           gatewayError(

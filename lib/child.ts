@@ -2,16 +2,19 @@
  * Start the product's processes (simulator, server, gateway) as children and
  * wait until each says it is listening. Used by `make run` and by end-to-end tests.
  * They run from the compiled JavaScript, as users run them (see compiled.ts).
+ * A child says so over its IPC channel (announceReady in log.ts), whatever its
+ * log level: readiness must not hang on a log line a level hides.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { entryArgs } from './compiled.ts';
+import { READY_MESSAGE_TYPE } from './log.ts';
 import { PROJECT_ROOT } from './project.ts';
 
 export interface Child {
   name: string;
   proc: ChildProcess;
-  /** the JSON log line that announced readiness */
+  /** the ready record the child sent: `msg` and where it listens (grpc, rest, metrics, socket…) */
   ready: Record<string, unknown>;
   /** every log line seen so far (kept for test diagnostics) */
   lines: string[];
@@ -28,8 +31,9 @@ export interface StartOptions {
   entry: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
-  /** the `msg` of the log line that means "ready" */
+  /** the `msg` of the ready record that means "ready" */
   readyMessage: string;
+  /** default 120 s: a guard against a child that never gets ready, generous for loaded machines */
   timeoutMs?: number;
   /** forward the child's output to this process's stderr */
   echo?: boolean;
@@ -41,7 +45,7 @@ export function startChild(opts: StartOptions): Promise<Child> {
   const proc = spawn(process.execPath, [...entryArgs(opts.entry), ...(opts.args ?? [])], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -59,16 +63,15 @@ export function startChild(opts: StartOptions): Promise<Child> {
       lines.push(line);
       if (lines.length > MAX_LINES) lines.splice(0, lines.length - MAX_LINES);
       if (opts.echo) process.stderr.write(`[${opts.name}] ${line}\n`);
-      if (settled || !line.startsWith('{')) return;
-      let rec: Record<string, unknown>;
-      try {
-        rec = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      if (rec.msg !== opts.readyMessage) return;
+    };
+    const onMessage = (m: unknown): void => {
+      const rec = m as Record<string, unknown> | null;
+      if (settled || rec?.type !== READY_MESSAGE_TYPE || rec.msg !== opts.readyMessage) return;
       settled = true;
       clearTimeout(timer);
+      proc.off('message', onMessage);
+      // nothing else comes this way: the channel must not keep this process alive
+      proc.disconnect();
       const stop = async (graceMs = 5000): Promise<number | null> => {
         if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
         proc.kill('SIGTERM');
@@ -82,8 +85,10 @@ export function startChild(opts: StartOptions): Promise<Child> {
         proc.kill('SIGKILL');
         await exited;
       };
-      resolve({ name: opts.name, proc, ready: rec, lines, stop, kill, exited });
+      const { type: _type, ...ready } = rec;
+      resolve({ name: opts.name, proc, ready, lines, stop, kill, exited });
     };
+    proc.on('message', onMessage);
     createInterface({ input: proc.stdout! }).on('line', onLine);
     createInterface({ input: proc.stderr! }).on('line', onLine);
     void exited.then((code) => {

@@ -34,9 +34,18 @@ describe('the services index', () => {
     assert.equal(sv.responseStream, false);
     assert.equal(indexedOption<{ request: string }>(sv, '(vpprpc.method)')?.request, 'show_version');
     assert.equal(indexedOption<{ post: string }>(sv, '(google.api.http)')?.post, '/Vpe/ShowVersion/request');
+    const vppServices = services.filter((s) => s.name.startsWith('vpp.'));
     assert.equal(
-      services.reduce((n, s) => n + s.methods.length, 0),
+      vppServices.reduce((n, s) => n + s.methods.length, 0),
       1029,
+    );
+    // and the product's own services, hand-written under vpprpc/
+    assert.deepEqual(
+      services.filter((s) => !vppServices.includes(s)).map((s) => [s.name, s.file, s.methods.map((m) => m.name)]),
+      [
+        ['vpprpc.Batch', 'vpprpc/batch.proto', ['Call']],
+        ['vpprpc.Stats', 'vpprpc/stats.proto', ['ListNames', 'Read', 'Watch', 'InterfaceCounters']],
+      ],
     );
   });
 
