@@ -85,7 +85,15 @@ describe('health and reflection', () => {
   it('lists every service', async () => {
     const res = await reflect(client, { listServices: '' });
     const names = (res.listServicesResponse as { service: { name: string }[] }).service.map((s) => s.name);
-    for (const n of ['vpp.vpe.Vpe', 'vpp.interface.Interface', 'vpp.ip.Ip', 'vpp.acl.Acl'])
+    // VPP's services and the product's own (bulk programming, VPP's counters)
+    for (const n of [
+      'vpp.vpe.Vpe',
+      'vpp.interface.Interface',
+      'vpp.ip.Ip',
+      'vpp.acl.Acl',
+      'vpprpc.Batch',
+      'vpprpc.Stats',
+    ])
       assert.ok(names.includes(n), n);
     assert.ok(names.length >= 120, `${names.length} services`);
   });
@@ -120,5 +128,30 @@ describe('health and reflection', () => {
     );
     const dump = ipFile.service[0]?.method.find((m) => m.name === 'IpRouteDump');
     assert.equal(dump?.serverStreaming, true);
+  });
+
+  it("describes the product's own services too", async () => {
+    // reflection serves one file per package (server/reflection.ts): vpprpc's is vpprpc.proto
+    for (const [symbol, file, method] of [
+      ['vpprpc.Batch', 'vpprpc.proto', 'Call'],
+      ['vpprpc.Stats', 'vpprpc.proto', 'InterfaceCounters'],
+    ] as const) {
+      const res = await reflect(client, { fileContainingSymbol: symbol });
+      const files = (res.fileDescriptorResponse as { fileDescriptorProto: Buffer[] }).fileDescriptorProto.map(
+        (b) =>
+          (descriptor as unknown as { FileDescriptorProto: protobuf.Type }).FileDescriptorProto.decode(
+            b,
+          ) as unknown as {
+            name: string;
+            service: { name: string; method: { name: string }[] }[];
+          },
+      );
+      const own = files.find((f) => f.name === file);
+      assert.ok(own, `${symbol}: ${files.map((f) => f.name).join(', ')}`);
+      assert.ok(
+        own.service.some((s) => s.method.some((m) => m.name === method)),
+        `${symbol}/${method}`,
+      );
+    }
   });
 });
