@@ -128,6 +128,8 @@ class BatchStream {
   ) {
     call.on('data', (b: Buffer) => this.item(b));
     call.on('end', () => {
+      // the readable side also ends when the caller cancels: that is no half-close
+      if (call.cancelled) return this.cancel();
       this.inputEnded = true;
       this.flush();
     });
@@ -270,6 +272,8 @@ class BatchStream {
 
   private end(failure: RpcFailure | undefined): void {
     if (this.over) return;
+    // a call the caller cancelled gets no status: it counts as cancelled, whatever was left to do
+    if (this.call.cancelled) return this.cancel();
     this.over = true;
     this.pause();
     const code = failure?.code ?? status.OK;
