@@ -112,6 +112,8 @@ function sumAll(v: StatValue): bigint | undefined {
   let t = 0n;
   if (v.type === 'counter') for (const th of v.values) for (const x of th) t += x;
   else if (v.type === 'error') for (const x of v.values) t += x;
+  // layout 2 keeps error counters in /node/errors and names them by symlinks: /err/<node>/<reason>
+  else if (v.type === 'symlink' && v.counter) for (const x of v.counter) t += x;
   else return undefined;
   return t;
 }
