@@ -127,12 +127,15 @@ class BatchStream {
     private readonly env: BatchEnv,
   ) {
     call.on('data', (b: Buffer) => this.item(b));
-    call.on('end', () => {
-      // the readable side also ends when the caller cancels: that is no half-close
-      if (call.cancelled) return this.cancel();
-      this.inputEnded = true;
-      this.flush();
-    });
+    // grpc-js ends the readable side of a call the caller cancels too, a tick before it says
+    // 'cancelled': look once the ticks have run, so that a cancelled batch is not taken as complete
+    call.on('end', () =>
+      setImmediate(() => {
+        if (call.cancelled) return this.cancel();
+        this.inputEnded = true;
+        this.flush();
+      }),
+    );
     call.on('cancelled', () => this.cancel());
   }
 
