@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
-import { startStack, type Stack } from './support/stack.ts';
+import { READY_MS, startStack, type Stack } from './support/stack.ts';
 
 const require = createRequire(import.meta.url);
 const reflectionProto = join(
@@ -31,7 +31,7 @@ function health(client: Client, service = ''): Promise<number> {
       id,
       req,
       new Metadata(),
-      { deadline: Date.now() + 5000 },
+      { deadline: Date.now() + READY_MS },
       (err, res) => (err ? reject(err) : resolve(res && res.length >= 2 ? res[1]! : 0)),
     ),
   );

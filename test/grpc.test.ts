@@ -186,10 +186,9 @@ forEachBackend('gRPC', (backend) => {
       assert.deepEqual((err.metadata as Metadata).get('vpp-symbol'), ['INVALID_SW_IF_INDEX']);
     });
 
-    it(
-      'answers UNIMPLEMENTED for what the simulator does not do',
-      { skip: backend.kind !== 'sim' && 'simulator only' },
-      async () => {
+    // the real VPP implements it: only the simulator has this answer
+    if (backend.kind === 'sim')
+      it('answers UNIMPLEMENTED for what the simulator does not do', async () => {
         const acl = await import('../clients/typescript/generated/vpp/acl.js');
         const client = new acl.AclClient(stack.grpcTarget, credentials.createInsecure());
         const err = (await promisify
@@ -201,7 +200,6 @@ forEachBackend('gRPC', (backend) => {
         client.close();
         assert.equal(err.code, status.UNIMPLEMENTED);
         assert.match(err.details, /UNIMPLEMENTED/);
-      },
-    );
+      });
   });
 });

@@ -19,7 +19,7 @@ import { httpCorpus, type HttpCase } from './support/http-corpus.ts';
 import { post } from './support/http.ts';
 import { scrape } from './support/observe.ts';
 import { PROTO_DIR } from './support/paths.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { READY_MS, startStack, type Stack } from './support/stack.ts';
 
 const SIZE = Number(process.env.HOSTILE_REQUESTS ?? 10_000);
 const SEED = Number(process.env.HOSTILE_SEED ?? 20_260_621);
@@ -90,7 +90,9 @@ function grpcCall(client: Client, c: GrpcCase): Promise<{ code: number; fromVpp:
     details: s.details,
     fromVpp: s.code === status.OK || (s.metadata?.get('vpp-symbol').length ?? 0) > 0,
   });
-  const options = { deadline: Date.now() + 10_000 };
+  // only a guard against a hang: on a loaded machine a 200 KB request can wait
+  // seconds behind 63 others on the one connection
+  const options = { deadline: Date.now() + READY_MS };
   return new Promise((resolve) => {
     if (c.target.kind === 'unary') {
       client.makeUnaryRequest(c.target.grpcPath, passBytes, passBytes, c.bytes, new Metadata(), options, (err) =>

@@ -23,7 +23,7 @@ import { checkReady } from '../gateway/readiness.ts';
 import { makeCerts, type Certs } from './support/certs.ts';
 import { ROOT } from './support/paths.ts';
 import { bearer, failure, httpClient, retry, writeTokens, type HttpClient } from './support/secure.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { READY_MS, startStack, type Stack } from './support/stack.ts';
 
 const token = (): string => randomBytes(24).toString('base64url');
 const [alpha, beta, gamma, delta, wrong] = [token(), token(), token(), token(), token()];
@@ -33,7 +33,7 @@ const pass = (b: Buffer): Buffer => b;
 /** A raw unary call: the status code it ends with. */
 function rawCall(client: Client, path: string, md = new Metadata()): Promise<number> {
   return new Promise((resolve) =>
-    client.makeUnaryRequest(path, pass, pass, Buffer.alloc(0), md, { deadline: Date.now() + 5000 }, (err) =>
+    client.makeUnaryRequest(path, pass, pass, Buffer.alloc(0), md, { deadline: Date.now() + READY_MS }, (err) =>
       resolve(err ? err.code : status.OK),
     ),
   );
@@ -120,7 +120,12 @@ describe('hardened deployment: TLS, mutual TLS, tokens, read-only', () => {
     const call = async (creds: ChannelCredentials): Promise<number> => {
       const vpe = new VpeClient(stack.grpcTarget, creds);
       try {
-        const v = await promisify.unary(vpe.showVersion.bind(vpe), {}, { deadline: Date.now() + 5000 }, bearer(alpha));
+        const v = await promisify.unary(
+          vpe.showVersion.bind(vpe),
+          {},
+          { deadline: Date.now() + READY_MS },
+          bearer(alpha),
+        );
         assert.equal(v.program, 'vpe');
         return status.OK;
       } catch (e) {
