@@ -6,7 +6,7 @@
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttp2 } from 'node:http2';
 import { createServer as createTcp } from 'node:net';
-import { createLogger } from '../lib/log.ts';
+import { announceReady, createLogger } from '../lib/log.ts';
 
 const log = createLogger('floor', 'info');
 const reply = Buffer.from([0, 0, 0, 0, 20, ...Buffer.alloc(20)]);
@@ -34,4 +34,4 @@ h2.listen(0, '127.0.0.1');
 
 const port = (s: { address(): unknown }): number => (s.address() as { port: number }).port;
 await Promise.all([tcp, http, h2].map((s) => new Promise((r) => s.once('listening', r))));
-log.info({ tcp: port(tcp), http: port(http), h2: port(h2) }, 'floor listening');
+announceReady(log, { tcp: port(tcp), http: port(http), h2: port(h2) }, 'floor listening');
