@@ -7,7 +7,7 @@ import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
 
-export const DEFAULT_BATCH_WINDOW = 256;
+export const DEFAULT_BATCH_WINDOW = 1024;
 
 export interface ServerConfig extends SecurityConfig {
   vppSocket: string;

@@ -54,7 +54,7 @@ def items():
             id=i,
             rpc="Ip/IpRouteAddDel",
             request=route(i),
-            options=batch_pb2.BatchOptions(window=256) if i == 0 else None,
+            options=batch_pb2.BatchOptions(window=1024) if i == 0 else None,
         )
 
 
