@@ -39,7 +39,7 @@ describe('docker', () => {
     }
   });
 
-  it('every image target runs the compiled JavaScript as the unprivileged user and has a health check', () => {
+  it('every image target runs the compiled JavaScript as the unprivileged user and has a health check', async () => {
     const dockerfile = readFileSync(join(dockerDir, 'Dockerfile'), 'utf8');
     const stages = dockerfile.split(/^FROM /m).slice(1);
     const stageNamed = (name: string): string | undefined =>
@@ -51,7 +51,21 @@ describe('docker', () => {
       build.indexOf('COPY proto ./proto') >= 0 &&
         build.indexOf('COPY proto ./proto') < build.indexOf('RUN npm run build'),
     );
+    // the stats addon: compiled where the build tools are, its one file carried into the runtime
+    const deps = stageNamed('deps')!;
+    assert.match(deps, /apt-get install .*python3 make g\+\+/);
+    assert.ok(
+      deps.indexOf('COPY native ./native') >= 0 && deps.indexOf('COPY native ./native') < deps.indexOf('npm install'),
+    );
     const base = stageNamed('base')!;
+    assert.match(
+      base,
+      /^COPY --from=deps \/app\/native\/statseg\/build\/Release\/statseg\.node \.\/native\/statseg\/build\/Release\/statseg\.node$/m,
+    );
+    assert.equal(
+      join(ROOT, 'native/statseg/build/Release/statseg.node'),
+      (await import('../vpp/stats/native.ts')).DEFAULT_ADDON_PATH,
+    );
     assert.match(base, /^USER node$/m);
     assert.match(base, /^COPY --from=build \/app\/dist \.\/dist$/m);
     // the runtime has the production dependencies only: tsx is not among them
