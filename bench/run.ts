@@ -19,12 +19,10 @@ import { GrpcClient } from '../gateway/grpc-client.ts';
 import { portOf, startChild, type Child } from '../lib/child.ts';
 import { compileBinary, compileJson } from '../lib/protobuf/index.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
-import { loadErrorTable } from '../vpp/api/errors.ts';
 import { loadProtoDir, messageTypes } from '../vpp/api/load-proto.ts';
-import { VppClient } from '../vpp/client/index.ts';
-import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import { startSim } from '../test/support/stack.ts';
+import { rawClient } from './raw-client.ts';
 import { benchBatch, routeRequest, startBenchVpp } from './batch.ts';
 import { footprint } from './footprint.ts';
 import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from './measure.ts';
@@ -86,13 +84,7 @@ const stopAll = async (): Promise<void> => {
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 // ---------------------------------------------------------------- the three callers
-const raw = new VppClient({
-  model: api.model,
-  codec: createCodec(api.model),
-  errors: loadErrorTable(join(PROJECT_ROOT, 'proto')),
-  socketPath: socket,
-});
-await raw.connect();
+const raw = await rawClient(socket, api.model);
 // a VPP started here gets as many loopbacks as the simulator has interfaces, so that the dump measures as much;
 // a VPP of the caller's (VPP_API_SOCKET) is dumped as it is
 if (benchVpp) await concurrent(() => raw.request('create_loopback', {}), DUMP, 64);

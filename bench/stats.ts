@@ -15,13 +15,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadErrorTable } from '../vpp/api/errors.ts';
-import { loadProtoDir } from '../vpp/api/load-proto.ts';
-import { VppClient } from '../vpp/client/index.ts';
-import { createCodec } from '../vpp/codec/index.ts';
 import { dumpLines } from '../vpp/stats/format.ts';
 import { SegmentReader } from '../vpp/stats/reader.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
+import { rawClient } from './raw-client.ts';
 import { fmt } from './measure.ts';
 
 const SHARED_VPP = join(PROJECT_ROOT, '..', 'shared', 'vpp', 'vpp.sh');
@@ -84,14 +81,7 @@ async function measure(say: (s?: string) => void, socket: string, binary: string
 }
 
 async function createLoopbacks(apiSocket: string, n: number): Promise<number> {
-  const api = loadProtoDir(join(PROJECT_ROOT, 'proto'));
-  const client = new VppClient({
-    model: api.model,
-    codec: createCodec(api.model),
-    errors: loadErrorTable(join(PROJECT_ROOT, 'proto')),
-    socketPath: apiSocket,
-  });
-  await client.connect();
+  const client = await rawClient(apiSocket);
   const t = performance.now();
   for (let done = 0; done < n; done += 64) {
     const batch = Math.min(64, n - done);

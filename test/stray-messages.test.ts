@@ -7,13 +7,12 @@
  * as VPP does) and a real VPP.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import { Client, credentials, Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import { post } from './support/http.ts';
 import { scrape } from './support/observe.ts';
-import { describeRealVpp, startRealVpp } from './support/real-vpp.ts';
-import { untilReady } from './support/ready.ts';
-import { startStack, type Stack } from './support/stack.ts';
+import { forEachBackend, stackFor } from './support/backends.ts';
+import type { Stack } from './support/stack.ts';
 
 /** A server-streaming call with a request already encoded; its messages and final status. */
 function rawStream(stack: Stack, path: string, request: Buffer): Promise<{ count: number; status: StatusObject }> {
@@ -74,22 +73,4 @@ function strayCases(stack: () => Stack): void {
   });
 }
 
-describe('stray messages, simulator', () => {
-  let stack: Stack;
-  before(async () => {
-    stack = await startStack();
-  });
-  after(() => stack?.stop());
-  strayCases(() => stack);
-});
-
-describeRealVpp('stray messages', () => {
-  let stack: Stack;
-  before(async () => {
-    const vpp = await startRealVpp();
-    stack = await startStack({ vppSocket: vpp.apiSocket });
-    await untilReady(stack);
-  });
-  after(() => stack?.stop());
-  strayCases(() => stack);
-});
+forEachBackend('stray messages', (backend) => strayCases(stackFor(backend)));

@@ -7,9 +7,10 @@
  * What only one backend can do (the simulator's control socket, its
  * UNIMPLEMENTED answers) stays behind `backend.kind === 'sim'` in the tests.
  */
-import { describe } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { simControl } from './http.ts';
 import { describeRealVpp, startRealVpp, type RealVpp } from './real-vpp.ts';
+import { untilReady } from './ready.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
 
 export type BackendKind = 'sim' | 'real';
@@ -59,7 +60,7 @@ const simBackend: Backend = {
   },
 };
 
-const realBackend: Backend = {
+export const realBackend: Backend = {
   kind: 'real',
   async startStack(opts = {}) {
     const vpp = await startRealVpp();
@@ -96,4 +97,18 @@ const realBackend: Backend = {
 export function forEachBackend(name: string, fn: (backend: Backend) => void): void {
   describe(`${name} [simulator]`, () => fn(simBackend));
   describeRealVpp(name, () => fn(realBackend));
+}
+
+/**
+ * A stack in front of `backend` for the tests of the enclosing suite: started
+ * (and serving, VPP connected) before them, stopped after them.
+ */
+export function stackFor(backend: Backend, opts?: StackOptions): () => BackendStack {
+  let stack: BackendStack | undefined;
+  before(async () => {
+    stack = await backend.startStack(opts);
+    await untilReady(stack);
+  });
+  after(() => stack?.stop());
+  return () => stack!;
 }
