@@ -1,6 +1,6 @@
 /**
  * A Prometheus scrape of VPP's counters on a real VPP (../shared/vpp) with
- * 1,000 loopbacks (BENCH_INTERFACES), made through the project's VppClient,
+ * 1,000 loopbacks (BENCH_PROMETHEUS_INTERFACES), made through the project's VppClient,
  * pipelined. Measured in one run:
  *
  *   reader    the segment read alone (vpp/stats, the exporter's patterns)
@@ -27,8 +27,8 @@ import { VppClient } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 
 const VPP_SH = join(PROJECT_ROOT, '..', 'shared', 'vpp', 'vpp.sh');
-const INTERFACES = Number(process.env.BENCH_INTERFACES ?? 1000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 50);
+const INTERFACES = Number(process.env.BENCH_PROMETHEUS_INTERFACES ?? 1000);
+const RUNS = Number(process.env.BENCH_PROMETHEUS_RUNS ?? 50);
 /** the issue's target for one scrape of a VPP with 1,000 interfaces */
 const TARGET_MS = 50;
 
@@ -150,7 +150,7 @@ export async function benchPrometheus(say: (s?: string) => void): Promise<void> 
       `- one scrape of VPP's counters: ${samples.toLocaleString('en-US')} samples, ${(text.length / 1024).toFixed(0)} KiB; ` +
         `rx packets of ${interfaceSamples} interface-threads; patterns ${DEFAULT_VPP_METRICS_PATTERNS.join(' ')}`,
     );
-    say('- command: `npx tsx bench/stats-prometheus.ts` (env BENCH_INTERFACES, BENCH_RUNS)');
+    say('- command: `npx tsx bench/stats-prometheus.ts` (env BENCH_PROMETHEUS_INTERFACES, BENCH_PROMETHEUS_RUNS)');
     say(
       '- CPU ms: reader and exporter, this process per call (median); GET /metrics, the server process per scrape ' +
         '(mean, from clock ticks); vpp_get_stats, the process it runs per dump (mean)',
