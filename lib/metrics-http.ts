@@ -8,20 +8,24 @@ export const METRICS_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-/** More exposition text after the registry's, made at each scrape (VPP's counters). */
-export type ExtraMetrics = () => Promise<string>;
+/** More exposition after the registry's, made at each scrape (VPP's counters): text, or UTF-8 in pieces. */
+export type ExtraMetrics = () => Promise<string | Uint8Array[]>;
 
 /** GET /metrics on host:port; resolves with the bound port. */
 export function serveMetrics(registry: Registry, host: string, port: number, extra?: ExtraMetrics): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      const text = extra
-        ? Promise.all([registry.metrics(), extra()]).then(([own, more]) => own + more)
-        : registry.metrics();
-      text.then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
+      // bytes go out as they are: megabytes of text cost more to flatten and encode than to make
+      const body = Promise.all([registry.metrics(), extra?.() ?? '']).then(([own, more]) =>
+        typeof more === 'string' ? [own, more] : [own, ...more],
+      );
+      body.then(
+        (parts) => {
+          const length = parts.reduce((n, p) => n + (typeof p === 'string' ? Buffer.byteLength(p) : p.length), 0);
+          res.writeHead(200, { 'content-type': registry.contentType, 'content-length': length });
+          res.cork();
+          for (const p of parts) if (p.length > 0) res.write(p);
+          res.end();
         },
         (err: Error) => {
           res.writeHead(500, { 'content-type': 'text/plain' });

@@ -174,7 +174,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const metricsEndpoint = await startMetrics(
     metrics.registry,
     cfg.metricsListen,
-    vppMetrics && (() => vppMetrics.text()),
+    vppMetrics && (() => vppMetrics.parts()),
   );
   announceReady(
     log,

@@ -4,7 +4,13 @@ import { describe, it } from 'node:test';
 import { interfaceEntries, MemoryStatsReader } from '../test/support/memory-stats-reader.ts';
 import type { StatEntry } from '../vpp/stats/types.ts';
 import { parseExposition } from '../test/support/prometheus.ts';
-import { DEFAULT_VPP_METRICS_PATTERNS, formatVppMetrics, labelValue, VppMetricsExporter } from './stats-prometheus.ts';
+import {
+  DEFAULT_VPP_METRICS_PATTERNS,
+  formatVppMetrics,
+  labelValue,
+  VppMetricsExporter,
+  VppMetricsFormatter,
+} from './stats-prometheus.ts';
 import { StatsSource } from './stats-source.ts';
 
 const entries: StatEntry[] = [
@@ -114,3 +120,88 @@ describe('VPP metrics for Prometheus', () => {
     assert.ok(![...s.keys()].some((k) => k.startsWith('vpp_interface_')));
   });
 });
+
+describe('VPP metrics from a formatter kept between scrapes', () => {
+  const rest = entries.slice(interfaceEntries([]).length);
+  const vpp = (names: string[], threads = 2, base = 0n): StatEntry[] => [
+    ...interfaceEntries(names, threads, base),
+    ...rest,
+  ];
+
+  // each case: what a warm formatter says equals what a fresh one says, and follows the change
+  const cases: [string, StatEntry[], (s: Map<string, string>) => void][] = [
+    [
+      'new values',
+      vpp(['local0', 'loop0', '', 'tap"1'], 2, 100n),
+      (s) => assert.equal(s.get('vpp_interface_drops_total{interface="loop0",sw_if_index="1",thread="0"}'), '1110'),
+    ],
+    [
+      'an interface renamed',
+      vpp(['local0', 'uplink', '', 'tap"1']),
+      (s) => {
+        assert.equal(s.get('vpp_interface_drops_total{interface="uplink",sw_if_index="1",thread="0"}'), '1010');
+        assert.ok(![...s.keys()].some((k) => k.includes('"loop0"')));
+      },
+    ],
+    [
+      'a new interface',
+      vpp(['local0', 'loop0', '', 'tap"1', 'loop1']),
+      (s) =>
+        assert.equal(s.get('vpp_interface_rx_packets_total{interface="loop1",sw_if_index="4",thread="1"}'), '5041'),
+    ],
+    [
+      'an interface deleted',
+      vpp(['local0', '', '', 'tap"1']),
+      (s) => assert.ok(![...s.keys()].some((k) => k.includes('sw_if_index="1"'))),
+    ],
+    [
+      'another thread',
+      vpp(['local0', 'loop0', '', 'tap"1'], 3),
+      (s) => assert.equal(s.get('vpp_interface_punts_total{interface="local0",sw_if_index="0",thread="2"}'), '2002'),
+    ],
+    [
+      'a VPP restarted with other entries',
+      [...interfaceEntries(['local0', 'loop7']), { name: '/sys/vector_rate', value: { type: 'scalar', value: 4 } }],
+      (s) => {
+        assert.equal(s.get('vpp_sys_vector_rate'), '4');
+        assert.equal(s.get('vpp_error_total{node="ip4-input",reason="bad_checksum"}'), undefined);
+        assert.ok(s.has('vpp_interface_rx_bytes_total{interface="loop7",sw_if_index="1",thread="0"}'));
+      },
+    ],
+    [
+      'an entry of another type under the same name',
+      [...vpp(['local0', 'loop0']).filter((e) => e.name !== '/sys/vector_rate'), gaugeEntry('/sys/vector_rate', 6n)],
+      (s) => assert.equal(s.get('vpp_sys_vector_rate'), '6'),
+    ],
+  ];
+
+  for (const [what, changed, check] of cases) {
+    it(`follows ${what}`, () => {
+      const warm = new VppMetricsFormatter();
+      warm.format(entries);
+      warm.format(entries);
+      const text = warm.format(changed);
+      assert.equal(text, formatVppMetrics(changed));
+      check(parseExposition(text));
+      assert.equal(warm.format(entries), formatVppMetrics(entries), 'and back');
+    });
+  }
+
+  it('follows a rename the reader reports in the same epoch', async () => {
+    const reader = new MemoryStatsReader(entries);
+    const exporter = new VppMetricsExporter(new StatsSource('/run/vpp/stats.sock', () => reader));
+    assert.ok(parseExposition(await exporter.text()).has(LOOP0_DROPS));
+    const epoch = reader.epoch;
+    reader.set('/if/names', { type: 'name', names: ['local0', 'wan', '', 'tap"1'] });
+    assert.equal(reader.epoch, epoch);
+    const s = parseExposition(await exporter.text());
+    assert.equal(s.get(LOOP0_DROPS), undefined);
+    assert.equal(s.get('vpp_interface_drops_total{interface="wan",sw_if_index="1",thread="0"}'), '1010');
+  });
+});
+
+const LOOP0_DROPS = 'vpp_interface_drops_total{interface="loop0",sw_if_index="1",thread="0"}';
+
+function gaugeEntry(name: string, value: bigint): StatEntry {
+  return { name, value: { type: 'gauge', value } };
+}

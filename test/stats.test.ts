@@ -37,6 +37,19 @@ async function scrape(stack: Stack): Promise<Map<string, string>> {
   return parseExposition(r.text);
 }
 
+/** Scrapes until `ready` holds (the segment follows VPP's tables a moment later), then the last scrape. */
+async function scrapeUntil(stack: Stack, ready: (s: Map<string, string>) => boolean): Promise<Map<string, string>> {
+  let s = await scrape(stack);
+  for (let i = 0; i < 50 && !ready(s); i++) {
+    await sleep(200);
+    s = await scrape(stack);
+  }
+  return s;
+}
+
+const rxOf = (name: string, index: number | undefined): string =>
+  `vpp_interface_rx_packets_total{interface="${name}",sw_if_index="${index}",thread="0"}`;
+
 function pythonCalls(stack: Stack, itf: string): Record<string, unknown> {
   return runPython(SCRIPT, [stack.grpcTarget, pythonStubs(), itf]) as Record<string, unknown>;
 }
@@ -140,6 +153,16 @@ describe('Stats over REST, gRPC and Prometheus (simulator)', () => {
     assert.equal(s.get('vpp_rpc_stats_up'), '1');
     assert.ok(s.has('vpp_rpc_vpp_connected'), 'the product metrics are there too');
     assert.ok(![...s.keys()].some((k) => k.startsWith('vpp_interfaces_')), 'no copies of the /interfaces/ symlinks');
+  });
+
+  it('names an interface created after the last scrape on /metrics', async () => {
+    assert.ok(!(await scrape(stack)).has(rxOf('loop2', 3)));
+    const r = await post(`${stack.rest}/Interface/CreateLoopback/request`, {});
+    assert.equal(r.status, 200, r.text);
+    const index = (r.json as { sw_if_index: number }).sw_if_index;
+    const s = await scrapeUntil(stack, (m) => m.has(rxOf('loop2', index)));
+    assert.ok(s.has(rxOf('loop2', index)), 'the new loopback has its counters');
+    assert.ok(s.has(rxOf('loop0', 1)), 'and the others keep theirs');
   });
 });
 
@@ -250,7 +273,31 @@ describeRealVpp('Stats over REST, gRPC and Prometheus', () => {
     assert.equal(s.get('vpp_rpc_stats_up'), '1');
   });
 
+  it('follows a renamed interface and a new one on /metrics', async () => {
+    const before = await scrape(stack);
+    const r = await post(`${stack.rest}/Interface/CreateLoopback/request`, {});
+    assert.equal(r.status, 200, r.text);
+    const index = (r.json as { sw_if_index: number }).sw_if_index;
+    const name = vppNames().get(index)!;
+    assert.ok(!before.has(rxOf(name, index)));
+    let s = await scrapeUntil(stack, (m) => m.has(rxOf(name, index)));
+    assert.ok(s.has(rxOf(name, index)), `the new ${name} has its counters`);
+
+    const renamed = await post(`${stack.rest}/Interface/SwInterfaceSetInterfaceName/request`, {
+      sw_if_index: index,
+      name: 'uplink-renamed',
+    });
+    assert.equal(renamed.status, 200, renamed.text);
+    // VPP 26.06 renames the interface but keeps its first name in /if/names: /metrics says what the segment says
+    const names = vppNames();
+    s = await scrapeUntil(stack, (m) => [...names].every(([idx, n]) => m.has(rxOf(n, idx))));
+    for (const [idx, n] of names) assert.ok(s.has(rxOf(n, idx)), `rx of ${n}`);
+    const labelled = [...s.keys()].filter((k) => k.startsWith('vpp_interface_rx_packets_total{')).length;
+    assert.equal(labelled, names.size, 'one series per interface and thread, under one name each');
+  });
+
   it('keeps reading across a VPP restart', async () => {
+    const old = vppNames();
     await vpp.restart();
     let found: Itf[] = [];
     for (let i = 0; i < 50 && found.length === 0; i++) {
@@ -263,5 +310,13 @@ describeRealVpp('Stats over REST, gRPC and Prometheus', () => {
       (await interfaces(stack)).map((i) => i.name),
       [...vppNames().values()],
     );
+    // /metrics names the interfaces of the new VPP, and none of the old one's
+    const names = vppNames();
+    const s = await scrapeUntil(stack, (m) => [...names].every(([idx, n]) => m.has(rxOf(n, idx))));
+    for (const [idx, n] of names) assert.ok(s.has(rxOf(n, idx)), `rx of ${n}`);
+    for (const [idx, n] of old)
+      if (names.get(idx) !== n) assert.ok(!s.has(rxOf(n, idx)), `no ${n} of the VPP before the restart`);
+    assert.ok(old.size > names.size, 'the VPP before had more interfaces');
+    assert.equal(s.get('vpp_rpc_stats_up'), '1');
   });
 });

@@ -1,7 +1,8 @@
 /** Reading Prometheus' text format in tests. */
 import assert from 'node:assert/strict';
 
-const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\["\\n])*",?)*\})? [-+0-9.eEIifNa]+$/;
+// values as Prometheus parses them (Go's ParseFloat: NaN and Inf in any case; prom-client writes `Nan`)
+const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\["\\n])*",?)*\})? [-+0-9.eEIifNan]+$/;
 
 /** Checks the text is well formed (one HELP and TYPE per family, no duplicate series); its samples by series. */
 export function parseExposition(text: string): Map<string, string> {
