@@ -21,10 +21,7 @@ import { PROJECT_ROOT } from '../lib/project.ts';
 import { DEFAULT_VPP_METRICS_PATTERNS, VppMetricsExporter } from '../server/stats-prometheus.ts';
 import { statsReaderFactory } from '../server/stats-reader.ts';
 import { StatsSource } from '../server/stats-source.ts';
-import { loadErrorTable } from '../vpp/api/errors.ts';
-import { loadProtoDir } from '../vpp/api/load-proto.ts';
-import { VppClient } from '../vpp/client/index.ts';
-import { createCodec } from '../vpp/codec/index.ts';
+import { rawClient } from './raw-client.ts';
 
 const VPP_SH = join(PROJECT_ROOT, '..', 'shared', 'vpp', 'vpp.sh');
 const INTERFACES = Number(process.env.BENCH_PROMETHEUS_INTERFACES ?? 1000);
@@ -77,15 +74,18 @@ function procCpuMs(pid: number | 'self', children = false): number {
 
 const ms = (v: number): string => v.toFixed(2);
 
-/** The Prometheus section of the benchmarks; says nothing when skipped (BENCH_PROMETHEUS=off). */
-export async function benchPrometheus(say: (s?: string) => void): Promise<void> {
-  if (process.env.BENCH_PROMETHEUS === 'off') return;
+/**
+ * The Prometheus section of the benchmarks; says nothing when skipped (BENCH_PROMETHEUS=off).
+ * Resolves to the median ms of a GET /metrics, when measured.
+ */
+export async function benchPrometheus(say: (s?: string) => void): Promise<number | undefined> {
+  if (process.env.BENCH_PROMETHEUS === 'off') return undefined;
   say(`## Prometheus scrape of a VPP with ${INTERFACES.toLocaleString('en-US')} interfaces`);
   say();
   if (!existsSync(VPP_SH)) {
     say(`(not measured: no real VPP at ${VPP_SH})`);
     say();
-    return;
+    return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'bench-stats-prom-'));
   const start = spawnSync('bash', [VPP_SH, 'start', dir], { encoding: 'utf8' });
@@ -93,16 +93,7 @@ export async function benchPrometheus(say: (s?: string) => void): Promise<void> 
   let server: Child | undefined;
   try {
     if (start.status !== 0) throw new Error(`VPP did not start: ${start.stderr}`);
-    const protoDir = join(PROJECT_ROOT, 'proto');
-    const { model } = loadProtoDir(protoDir);
-    const client = new VppClient({
-      model,
-      codec: createCodec(model),
-      errors: loadErrorTable(protoDir),
-      socketPath: join(dir, 'api.sock'),
-      reconnect: false,
-    });
-    await client.connect();
+    const client = await rawClient(join(dir, 'api.sock'));
     const made = Date.now();
     await Promise.all(Array.from({ length: INTERFACES }, () => client.request('create_loopback', {})));
     const madeMs = Date.now() - made;
@@ -176,6 +167,7 @@ export async function benchPrometheus(say: (s?: string) => void): Promise<void> 
         `(${http.median < TARGET_MS ? 'met' : 'missed'}; GET /metrics, median)`,
     );
     say();
+    return http.median;
   } finally {
     await server?.stop();
     source.close();
