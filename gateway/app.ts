@@ -35,6 +35,11 @@ export interface RunningGateway {
 
 const JSON_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded'];
 
+/** The compiler factory of a gateway whose routes declare no schemas. */
+const noSchemas = (): never => {
+  throw new Error('the gateway declares no route schemas');
+};
+
 function sendError(reply: FastifyReply, err: GatewayError): void {
   void reply
     .code(err.httpStatus)
@@ -70,6 +75,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
     clientErrorHandler,
+    // no route declares a schema: Fastify need not load its schema compilers (Ajv) at start
+    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
     frameworkErrors: (error, req, reply) =>
       // the router refuses a long segment of any path with a parameter: of an API path it is a path no RPC has
       error.code === 'FST_ERR_MAX_PARAM_LENGTH' && !req.url.startsWith('/docs/')
