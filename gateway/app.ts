@@ -1,6 +1,7 @@
 /**
- * The REST gateway: one route per google.api.http rule, JSON in and out,
- * streams as arrays, NDJSON or SSE, over one gRPC channel to the server.
+ * The REST gateway: a route per google.api.http rule (found by path through
+ * one map: api-routes.ts), JSON in and out, streams as arrays, NDJSON or SSE,
+ * over one gRPC channel to the server.
  */
 import { readFileSync } from 'node:fs';
 import { status } from '@grpc/grpc-js';
@@ -15,6 +16,7 @@ import { registerDocs } from './docs.ts';
 import { fromCallError, gatewayError, GatewayError } from './errors.ts';
 import { encodeRequest } from './request-body.ts';
 import { callOptions, deadlineOf } from './call-options.ts';
+import { decorateApiRequests, isApiRoute, registerApiFamily, type ApiEndpoint } from './api-routes.ts';
 import { registerBatchRoutes } from './batch-routes.ts';
 import { grpcClient } from './grpc-channel.ts';
 import { GrpcCallError } from './grpc-client.ts';
@@ -33,6 +35,11 @@ export interface RunningGateway {
 
 const JSON_TYPES = ['application/json', 'text/plain', 'application/x-www-form-urlencoded'];
 
+/** The compiler factory of a gateway whose routes declare no schemas. */
+const noSchemas = (): never => {
+  throw new Error('the gateway declares no route schemas');
+};
+
 function sendError(reply: FastifyReply, err: GatewayError): void {
   void reply
     .code(err.httpStatus)
@@ -47,6 +54,20 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   const metrics = new GatewayMetrics();
   const tls =
     cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined;
+  // path → verb of every API route: a known path asked with another method is 405
+  const paths = new Map<string, string>();
+  const notFound = (req: FastifyRequest, reply: FastifyReply): void => {
+    const path = req.url.split('?')[0]!;
+    const verb = paths.get(path);
+    if (verb) {
+      void reply.header('allow', verb);
+      return sendError(reply, gatewayError(status.UNIMPLEMENTED, `${path} takes ${verb}, not ${req.method}`, 405));
+    }
+    sendError(
+      reply,
+      gatewayError(status.NOT_FOUND, `no route ${req.method} ${path}: see /openapi.json for the routes`, 404),
+    );
+  };
   const app = Fastify({
     logger: false,
     bodyLimit: cfg.bodyLimit,
@@ -54,7 +75,13 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
     clientErrorHandler,
-    frameworkErrors,
+    // no route declares a schema: Fastify need not load its schema compilers (Ajv) at start
+    schemaController: { compilersFactory: { buildValidator: noSchemas, buildSerializer: noSchemas } },
+    frameworkErrors: (error, req, reply) =>
+      // the router refuses a long segment of any path with a parameter: of an API path it is a path no RPC has
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH' && !req.url.startsWith('/docs/')
+        ? notFound(req, reply)
+        : frameworkErrors(error, req, reply),
   });
 
   app.removeAllContentTypeParsers();
@@ -65,7 +92,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     body.length === 0 ? done(null, undefined) : done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE()),
   );
 
-  const unary = (route: Route) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const unary = async (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const bytes = encodeRequest(route, req.body);
     let res: Buffer;
     try {
@@ -79,7 +106,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       .send(route.response.json.toJson(route.response.binary.decode(res)));
   };
 
-  const streaming = (route: Route) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const streaming = async (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const mode = negotiate(route, req.headers.accept);
     if (!mode)
       throw gatewayError(
@@ -111,19 +138,24 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     );
   };
 
-  const paths = new Map<string, string>();
+  const endpoints = new Map<string, ApiEndpoint<Route>>();
   for (const route of routes) {
     paths.set(route.path, route.verb);
-    app.route({
-      method: route.verb,
-      url: route.path,
-      handler: route.streaming ? streaming(route) : unary(route),
-      onRequest: guards.hooksFor(route),
-      config: { route: route.path, streaming: route.streaming },
-    });
+    endpoints.set(route.path, { path: route.path, rpc: route, streaming: route.streaming });
   }
+  // a request of a path no RPC has is answered as an unmatched one
+  const unmatched = (req: FastifyRequest): boolean => req.is404 || (isApiRoute(req) && req.apiEndpoint === null);
 
-  const batch = { routes, client, guards, metrics, log, bodyLimit: cfg.bodyLimit };
+  decorateApiRequests(app);
+  registerApiFamily(app, {
+    suffix: 'request',
+    endpoints,
+    hooksFor: (e) => guards.hooksFor(e.rpc),
+    handle: (e, req, reply) => (e.rpc.streaming ? streaming(e.rpc, req, reply) : unary(e.rpc, req, reply)),
+    notFound,
+  });
+
+  const batch = { routes, client, guards, metrics, log, bodyLimit: cfg.bodyLimit, notFound };
   for (const [path, verb] of registerBatchRoutes(app, batch)) paths.set(path, verb);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -136,29 +168,20 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   // a callback hook, and Fastify's own clock: no promise and no extra tick per request
   app.addHook('onResponse', (req, reply, done) => {
     // streaming routes observe and log themselves, with their message counts
-    if ((reply.routeOptions.config as { streaming?: boolean })?.streaming) return done();
+    const endpoint = req.apiEndpoint;
+    const config = reply.routeOptions.config as { route?: string; streaming?: boolean };
+    if (endpoint ? endpoint.streaming : config.streaming) return done();
     const ms = reply.elapsedTime;
     const route =
-      (reply.routeOptions.config as { route?: string })?.route ??
-      (reply.statusCode === 404 ? 'unmatched' : (req.routeOptions.url ?? 'unmatched'));
+      endpoint?.path ??
+      config.route ??
+      (reply.statusCode === 404 || isApiRoute(req) ? 'unmatched' : (req.routeOptions.url ?? 'unmatched'));
     metrics.observeMs(route, reply.statusCode, ms);
     if (log.isLevelEnabled('info'))
       log.info({ method: req.method, url: req.url, status: reply.statusCode, ms }, 'request');
     done();
   });
 
-  const notFound = (req: FastifyRequest, reply: FastifyReply): void => {
-    const path = req.url.split('?')[0]!;
-    const verb = paths.get(path);
-    if (verb) {
-      void reply.header('allow', verb);
-      return sendError(reply, gatewayError(status.UNIMPLEMENTED, `${path} takes ${verb}, not ${req.method}`, 405));
-    }
-    sendError(
-      reply,
-      gatewayError(status.NOT_FOUND, `no route ${req.method} ${path}: see /openapi.json for the routes`, 404),
-    );
-  };
   app.setNotFoundHandler(notFound);
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, req, reply) => {
@@ -171,7 +194,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
         );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         // no such route: say so, whatever the body's type (the root scope parses JSON only)
-        if (req.is404) return notFound(req, reply);
+        if (unmatched(req)) return notFound(req, reply);
         return sendError(
           reply,
           gatewayError(

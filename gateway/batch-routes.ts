@@ -12,7 +12,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../lib/log.ts';
 import { shortService } from '../lib/policy.ts';
 import { arraySource, ndjsonSource, runBatch, type AnswerFormat } from './batch.ts';
-import { batchRpc, mixedItems, Parsed, rpcsByName, singleRpcItems, type ItemParser } from './batch-items.ts';
+import { registerApiFamily, type ApiEndpoint } from './api-routes.ts';
+import {
+  batchRpc,
+  mixedItems,
+  Parsed,
+  rpcsByName,
+  singleRpcItems,
+  type BatchRpc,
+  type ItemParser,
+} from './batch-items.ts';
 import type { BatchOptions } from './batch-wire.ts';
 import { callOptions, deadlineOf } from './call-options.ts';
 import { badRequest, gatewayError } from './errors.ts';
@@ -67,6 +76,8 @@ export interface BatchDeps {
   log: Logger;
   /** the longest NDJSON line and the largest JSON array body */
   bodyLimit: number;
+  /** answers a path no route has */
+  notFound(req: FastifyRequest, reply: FastifyReply): void;
 }
 
 /** Register the batch routes (in a scope of their own: only they take NDJSON); returns path → verb. */
@@ -75,74 +86,91 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchDeps): Map<
   const unary = batchable(deps.routes);
   const rpcs = unary.map((r) => batchRpc(r, guards.refusalOf(r)));
 
-  const handler =
-    (path: string, parse: ItemParser, wrapped: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
-      const form = bodyForm(req.headers['content-type']);
-      if (!form)
-        throw gatewayError(
-          status.INVALID_ARGUMENT,
-          `content type ${req.headers['content-type']} is not supported: send application/x-ndjson (a request per line) or application/json (an array)`,
-          415,
-        );
-      const options = batchOptions((req.query ?? {}) as Record<string, unknown>);
-      // a batch lasts as long as its body: no deadline unless the caller sets one
-      const deadline = deadlineOf(req, undefined);
-      let source;
-      if (form === 'array') {
-        const text = typeof req.body === 'string' ? req.body.trim() : '';
-        let values: unknown = [];
-        if (text !== '') {
-          try {
-            values = JSON.parse(text);
-          } catch (e) {
-            throw badRequest('', `the body is not valid JSON: ${(e as Error).message}`);
-          }
+  const handle = async (
+    path: string,
+    parse: ItemParser,
+    wrapped: boolean,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> => {
+    const form = bodyForm(req.headers['content-type']);
+    if (!form)
+      throw gatewayError(
+        status.INVALID_ARGUMENT,
+        `content type ${req.headers['content-type']} is not supported: send application/x-ndjson (a request per line) or application/json (an array)`,
+        415,
+      );
+    const options = batchOptions((req.query ?? {}) as Record<string, unknown>);
+    // a batch lasts as long as its body: no deadline unless the caller sets one
+    const deadline = deadlineOf(req, undefined);
+    let source;
+    if (form === 'array') {
+      const text = typeof req.body === 'string' ? req.body.trim() : '';
+      let values: unknown = [];
+      if (text !== '') {
+        try {
+          values = JSON.parse(text);
+        } catch (e) {
+          throw badRequest('', `the body is not valid JSON: ${(e as Error).message}`);
         }
-        if (!Array.isArray(values))
-          throw badRequest('', 'a JSON batch is an array of items; send NDJSON for large batches');
-        source = arraySource(values.map((v) => new Parsed(v)));
-      } else source = ndjsonSource(req.raw, deps.bodyLimit);
-      reply.hijack();
-      const started = process.hrtime.bigint();
-      const format: AnswerFormat = { array: form === 'array', wrapped };
-      const outcome = await runBatch(
-        { client, callOptions: callOptions(req, deadline), options, parse, format },
-        source,
-        reply.raw,
-      );
-      const httpStatus = outcome.cancelled ? 499 : 200;
-      metrics.observe(path, httpStatus, started);
-      log.info(
-        {
-          method: req.method,
-          url: req.url,
-          status: httpStatus,
-          items: outcome.items,
-          errors: outcome.errors,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-          ...(outcome.failure ? { err: outcome.failure.message } : {}),
-        },
-        'request',
-      );
-    };
+      }
+      if (!Array.isArray(values))
+        throw badRequest('', 'a JSON batch is an array of items; send NDJSON for large batches');
+      source = arraySource(values.map((v) => new Parsed(v)));
+    } else source = ndjsonSource(req.raw, deps.bodyLimit);
+    reply.hijack();
+    const started = process.hrtime.bigint();
+    const format: AnswerFormat = { array: form === 'array', wrapped };
+    const outcome = await runBatch(
+      { client, callOptions: callOptions(req, deadline), options, parse, format },
+      source,
+      reply.raw,
+    );
+    const httpStatus = outcome.cancelled ? 499 : 200;
+    metrics.observe(path, httpStatus, started);
+    log.info(
+      {
+        method: req.method,
+        url: req.url,
+        status: httpStatus,
+        items: outcome.items,
+        errors: outcome.errors,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ...(outcome.failure ? { err: outcome.failure.message } : {}),
+      },
+      'request',
+    );
+  };
 
   const paths = new Map<string, string>();
-  for (const rpc of rpcs) paths.set(batchPath(rpc.route), 'POST');
+  const endpoints = new Map<string, ApiEndpoint<BatchRpc>>();
+  for (const rpc of rpcs) {
+    const path = batchPath(rpc.route);
+    paths.set(path, 'POST');
+    endpoints.set(path, { path, rpc, streaming: true });
+  }
   paths.set(MIXED_BATCH_PATH, 'POST');
+  // each RPC's item parser is made at its first batch
+  const parsers = new Map<BatchRpc, ItemParser>();
+  const parserOf = (rpc: BatchRpc): ItemParser => {
+    let parse = parsers.get(rpc);
+    if (!parse) parsers.set(rpc, (parse = singleRpcItems(rpc)));
+    return parse;
+  };
+  const mixed = mixedItems(rpcsByName(rpcs));
 
   void app.register(async (scope) => {
     // the NDJSON body stays a stream for the handler; JSON arrays use the gateway's JSON parser (and its size cap)
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-    for (const rpc of rpcs) {
-      const path = batchPath(rpc.route);
-      scope.post(path, {
-        handler: handler(path, singleRpcItems(rpc), false),
-        onRequest: guards.hooksFor(rpc.route, true),
-        config: { route: path, streaming: true },
-      });
-    }
+    registerApiFamily(scope, {
+      suffix: 'batch',
+      endpoints,
+      hooksFor: (e) => guards.hooksFor(e.rpc.route, true),
+      handle: (e, req, reply) => handle(e.path, parserOf(e.rpc), false, req, reply),
+      notFound: deps.notFound,
+    });
     scope.post(MIXED_BATCH_PATH, {
-      handler: handler(MIXED_BATCH_PATH, mixedItems(rpcsByName(rpcs)), true),
+      handler: (req, reply) => handle(MIXED_BATCH_PATH, mixed, true, req, reply),
       onRequest: guards.hooksFor(undefined, true),
       config: { route: MIXED_BATCH_PATH, streaming: true },
     });

@@ -42,6 +42,8 @@ const VERBS: HttpVerb[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 export function compileRoutes(protos: ProtoServices | protobuf.Root): Route[] {
   const { services, types } = protos instanceof protobuf.Root ? servicesOf(protos) : protos;
   const routes: Route[] = [];
+  // a type's lazy getter holds its names only, not the index's method (its options) nor service
+  const typeOf = (file: string, name: string) => (): protobuf.Type => types.type(file, name);
   for (const s of services)
     for (const m of s.methods) {
       const rule = indexedOption(m, '(google.api.http)');
@@ -50,8 +52,8 @@ export function compileRoutes(protos: ProtoServices | protobuf.Root): Route[] {
       if (!verb) throw new Error(`${s.name}.${m.name}: google.api.http rule without a verb`);
       const path = String(rule[verb.toLowerCase()]);
       if (path.includes('{')) throw new Error(`${s.name}.${m.name}: path variables (${path}) are not supported`);
-      const req = (): protobuf.Type => types.type(s.file, m.requestType);
-      const res = (): protobuf.Type => types.type(s.file, m.responseType);
+      const req = typeOf(s.file, m.requestType);
+      const res = typeOf(s.file, m.responseType);
       const vpp = indexedOption(m, '(vpprpc.method)');
       const own = indexedOption<{ reads_only?: boolean; open_stream?: boolean }>(m, '(vpprpc.own)');
       routes.push({

@@ -7,7 +7,6 @@ import * as grpc from '@grpc/grpc-js';
 import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
-import { loadErrorTable } from '../vpp/api/errors.ts';
 import { loadProtoIndex } from '../vpp/api/load-proto.ts';
 import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
@@ -76,7 +75,7 @@ function serviceDefinition(rpcs: Rpc[]): grpc.ServiceDefinition {
 export async function startServer(cfg: ServerConfig, log: Logger): Promise<RunningServer> {
   const protos = loadProtoIndex(cfg.protoDir);
   const { model } = protos;
-  const errors = loadErrorTable(cfg.protoDir);
+  const { errors } = protos;
   const client = new VppClient({
     model,
     codec: createCodec(model),

@@ -2,14 +2,20 @@
  * gRPC server reflection (v1 and v1alpha) for every service, so generic tools
  * can list and call methods. The descriptors come from the already parsed
  * protos: one file per VPP module, named as in proto/, with its dependencies.
- * They and the reflection service's index of them are built at the first
+ * They, the reflection service's index of them, and the library itself (a
+ * proto loader that parses reflection's protos) are loaded at the first
  * reflection call: most servers never get one.
  */
+import { createRequire } from 'node:module';
 import type * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
+import type { ReflectionService } from '@grpc/reflection';
 import type protobuf from 'protobufjs';
-import descriptor from 'protobufjs/ext/descriptor/index.js';
+
+const require = createRequire(import.meta.url);
+/** reflection's two versions, each one bidirectional method */
+const SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
+const METHOD = 'ServerReflectionInfo';
 
 interface FileProto {
   name: string;
@@ -82,7 +88,9 @@ export function descriptorFiles(root: protobuf.Root): Buffer[] {
       .map(fileNameOf)
       .sort();
   }
-  const FileDescriptorProto = (descriptor as unknown as { FileDescriptorProto: protobuf.Type }).FileDescriptorProto;
+  const { FileDescriptorProto } = require('protobufjs/ext/descriptor/index.js') as {
+    FileDescriptorProto: protobuf.Type;
+  };
   return files.map((f) => Buffer.from(FileDescriptorProto.encode(f as unknown as protobuf.Message).finish()));
 }
 
@@ -105,20 +113,44 @@ export function addReflection(
   root: protobuf.Root | (() => protobuf.Root),
   services: string[],
 ): void {
-  let indexed: Added | undefined;
-  const real = (): Added => {
-    if (indexed) return indexed;
-    // the reflection service indexes every entry's fileDescriptorProtos: give them once
-    const files = descriptorFiles(typeof root === 'function' ? root() : root);
-    const pkg = { files: { fileDescriptorProtos: files } } as unknown as PackageDefinition;
-    return (indexed ??= servicesOf(new ReflectionService(pkg, { services })));
+  let byPath: Map<string, { definition: grpc.MethodDefinition<unknown, unknown>; handler: unknown }> | undefined;
+  const real = (path: string): { definition: grpc.MethodDefinition<unknown, unknown>; handler: unknown } => {
+    if (!byPath) {
+      // the reflection service indexes every entry's fileDescriptorProtos: give them once
+      require('protobufjs/ext/descriptor/index.js');
+      const files = descriptorFiles(typeof root === 'function' ? root() : root);
+      const pkg = { files: { fileDescriptorProtos: files } } as unknown as PackageDefinition;
+      const { ReflectionService: Reflection } = require('@grpc/reflection') as {
+        ReflectionService: typeof ReflectionService;
+      };
+      byPath = new Map();
+      for (const { definition, implementation } of servicesOf(new Reflection(pkg, { services })))
+        for (const [name, m] of Object.entries(definition))
+          byPath.set(m.path, {
+            definition: m as grpc.MethodDefinition<unknown, unknown>,
+            handler: implementation[name],
+          });
+    }
+    return byPath.get(path)!;
   };
-  // the same services (v1, v1alpha) from an empty index, each handler handing its call to the real one
-  servicesOf(new ReflectionService({}, { services })).forEach(({ definition, implementation }, i) => {
-    const lazy: grpc.UntypedServiceImplementation = {};
-    for (const method of Object.keys(implementation))
-      lazy[method] = (...args: unknown[]) =>
-        (real()[i]!.implementation[method] as (...a: unknown[]) => unknown)(...args);
-    server.addService(definition, lazy);
-  });
+  // the methods as the library defines them, each part handing over to the library's own at the first call
+  for (const service of SERVICES) {
+    const path = `/${service}/${METHOD}`;
+    const definition: grpc.MethodDefinition<unknown, unknown> = {
+      path,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: (v) => real(path).definition.requestSerialize(v),
+      requestDeserialize: (b) => real(path).definition.requestDeserialize(b),
+      responseSerialize: (v) => real(path).definition.responseSerialize(v),
+      responseDeserialize: (b) => real(path).definition.responseDeserialize(b),
+      originalName: 'serverReflectionInfo',
+    };
+    server.addService(
+      { [METHOD]: definition },
+      {
+        [METHOD]: (call: unknown) => (real(path).handler as (c: unknown) => void)(call),
+      },
+    );
+  }
 }

@@ -28,16 +28,25 @@ export class VppErrorTable {
   }
 }
 
-/** Read `<protoDir>/vpprpc/errors.proto`. */
-export function loadErrorTable(protoDir: string): VppErrorTable {
+/** The entries of `<protoDir>/vpprpc/errors.proto` (what `make build` caches beside the model). */
+export function errorEntries(protoDir: string): VppErrorInfo[] {
   const path = join(protoDir, 'vpprpc/errors.proto');
   const parsed = protobuf.parse(readFileSync(path, 'utf8'), new protobuf.Root(), { keepCase: true });
   const e = parsed.root.lookupEnum('vpprpc.VppError');
-  const table = new Map<number, VppErrorInfo>();
+  const entries: VppErrorInfo[] = [];
   for (const [symbol, retval] of Object.entries(e.values)) {
     if (retval === 0) continue;
     const text = e.valuesOptions?.[symbol]?.['(vpprpc.error_text)'];
-    table.set(retval, { retval, symbol, text: typeof text === 'string' ? text : symbol });
+    entries.push({ retval, symbol, text: typeof text === 'string' ? text : symbol });
   }
-  return new VppErrorTable(table);
+  return entries;
+}
+
+export function errorTableOf(entries: VppErrorInfo[]): VppErrorTable {
+  return new VppErrorTable(new Map(entries.map((e) => [e.retval, e])));
+}
+
+/** Read `<protoDir>/vpprpc/errors.proto`. */
+export function loadErrorTable(protoDir: string): VppErrorTable {
+  return errorTableOf(errorEntries(protoDir));
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { API_DIR, PROTO_DIR } from '../../test/support/paths.ts';
 import { loadApiDir } from './load-json.ts';
-import { loadModel, loadProtoDir, loadProtoIndex, modelCache, writeProtoCaches } from './load-proto.ts';
+import { cacheText, protoDirHash } from '../../lib/protobuf/proto-index.ts';
+import { loadErrorTable } from './errors.ts';
+import { errorsCache, loadModel, loadProtoDir, loadProtoIndex, modelCache, writeProtoCaches } from './load-proto.ts';
 
 /** Comments are documentation, not layout: the protos carry them as comments only. */
 function withoutComments(modules: unknown): unknown {
@@ -54,8 +56,17 @@ describe('the model and services cached by make build', () => {
       cached.services.reduce((n, s) => n + s.methods.length, 0),
       1029 + 5, // VPP's, and vpprpc.Batch's 1 and vpprpc.Stats's 4
     );
+    const errors = loadErrorTable(PROTO_DIR);
+    assert.ok(errors.size > 100);
+    assert.deepEqual(cached.errors, errors);
     // a cache of other protos is not used: the protos are parsed
     writeFileSync(modelCache(dir), JSON.stringify({ hash: 'other', value: [] }));
     assert.deepEqual(loadModel(PROTO_DIR, dir), parsed.model);
+    writeFileSync(errorsCache(dir), JSON.stringify({ hash: 'other', value: [] }));
+    assert.deepEqual(loadProtoIndex(PROTO_DIR, dir).errors, errors);
+    // and one of the same protos is: the error table comes from it
+    const mine = [{ retval: -1, symbol: 'CACHED', text: 'from the cache' }];
+    writeFileSync(errorsCache(dir), cacheText(protoDirHash(PROTO_DIR), mine));
+    assert.equal(loadProtoIndex(PROTO_DIR, dir).errors.describe(-1).symbol, 'CACHED');
   });
 });

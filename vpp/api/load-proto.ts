@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { loadServiceRoot, loadServices, optionOf, protoDirHash, type ProtoServices } from '../../lib/protobuf/index.ts';
 import { cacheText, indexServices, PROTO_CACHE_DIR, readCache, servicesCache } from '../../lib/protobuf/proto-index.ts';
+import { errorEntries, errorTableOf, type VppErrorInfo, type VppErrorTable } from './errors.ts';
 import {
   indexModel,
   type ApiModel,
@@ -192,6 +193,8 @@ export function loadProtoDir(dir: string): ProtoApi {
 }
 
 export const modelCache = (cacheDir: string): string => join(cacheDir, 'model.json');
+/** VPP's error table, which the server would otherwise parse from errors.proto at each start */
+export const errorsCache = (cacheDir: string): string => join(cacheDir, 'errors.json');
 
 function checkProtoDir(dir: string): void {
   if (!existsSync(join(dir, 'vpp')))
@@ -213,13 +216,17 @@ export function loadModel(dir: string, cacheDir = PROTO_CACHE_DIR): ApiModel {
  * when they match the protos of `dir`, with their types parsed per file on
  * first use; else everything parsed once, as loadProtoDir does.
  */
-export function loadProtoIndex(dir: string, cacheDir = PROTO_CACHE_DIR): ProtoServices & { model: ApiModel } {
+export function loadProtoIndex(
+  dir: string,
+  cacheDir = PROTO_CACHE_DIR,
+): ProtoServices & { model: ApiModel; errors: VppErrorTable } {
   checkProtoDir(dir);
   const hash = protoDirHash(dir);
   const modules = readCache<ModuleDef[]>(modelCache(cacheDir), hash);
-  if (modules) return { model: indexModel(modules), ...loadServices(dir, { hash, cacheDir }) };
+  const errors = errorTableOf(readCache<VppErrorInfo[]>(errorsCache(cacheDir), hash) ?? errorEntries(dir));
+  if (modules) return { model: indexModel(modules), errors, ...loadServices(dir, { hash, cacheDir }) };
   const parsed = loadServiceRoot(dir);
-  return { model: modelFromRoot(parsed), ...loadServices(dir, { parsed }) };
+  return { model: modelFromRoot(parsed), errors, ...loadServices(dir, { parsed }) };
 }
 
 /** Caches the services and the model of `dir` (`make build`), each written whole or not at all. */
@@ -233,4 +240,5 @@ export function writeProtoCaches(dir: string, cacheDir = PROTO_CACHE_DIR): void 
   };
   write(servicesCache(cacheDir), cacheText(hash, indexServices(root, dir)));
   write(modelCache(cacheDir), cacheText(hash, modelFromRoot(root).modules));
+  write(errorsCache(cacheDir), cacheText(hash, errorEntries(dir)));
 }
