@@ -8,4 +8,4 @@ import { loadProtoDir, messageTypes } from '../vpp/api/load-proto.ts';
 import { footprint } from './footprint.ts';
 
 const types = messageTypes(loadProtoDir(join(PROJECT_ROOT, 'proto')).root);
-for (const line of await footprint(types)) console.log(line);
+for (const line of (await footprint(types)).lines) console.log(line);

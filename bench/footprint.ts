@@ -169,7 +169,14 @@ async function firstAndWarm(call: () => Promise<void>): Promise<{ first: number;
  * stopped here; returns the report's lines. `types` gives the proto type of
  * each VPP message (vpp/api/load-proto.ts messageTypes).
  */
-export async function footprint(types: Map<string, protobuf.Type>): Promise<string[]> {
+/** The footprint section's lines, and the figures the targets table reads: median launch → listening ms and idle RSS MiB. */
+export interface Footprint {
+  lines: string[];
+  launchMs: Record<Proc, number>;
+  idleMiB: Record<Proc, number>;
+}
+
+export async function footprint(types: Map<string, protobuf.Type>): Promise<Footprint> {
   const socket = join('/tmp', `vpp-rpc-footprint-${process.pid}.sock`);
   const launches: Record<Proc, Launch[]> = { sim: [], server: [], gateway: [] };
   let last: Record<Proc, Launch> | undefined;
@@ -233,7 +240,14 @@ export async function footprint(types: Map<string, protobuf.Type>): Promise<stri
         'first response headers (the subscription is live), then cancelled.',
     );
     out.push('');
-    return out;
+    return {
+      lines: out,
+      launchMs: Object.fromEntries(PROCS.map((p) => [p, median(launches[p].map((l) => l.wallMs))])) as Record<
+        Proc,
+        number
+      >,
+      idleMiB: idle as Record<Proc, number>,
+    };
   } finally {
     for (const p of [...PROCS].reverse()) await running[p].child.stop(3000);
   }

@@ -50,7 +50,7 @@ const say = (s = ''): void => {
 // ---------------------------------------------------------------- 0. footprint, on processes of its own, first
 const api = loadProtoDir(join(PROJECT_ROOT, 'proto'));
 const types = messageTypes(api.root);
-const footprintLines = await footprint(types);
+const footprinted = await footprint(types);
 
 // ---------------------------------------------------------------- the stack
 const children: Child[] = [];
@@ -209,7 +209,7 @@ say(
 );
 say();
 
-for (const l of footprintLines) say(l);
+for (const l of footprinted.lines) say(l);
 
 // ---------------------------------------------------------------- 2. throughput at 1, 16, 64 in flight
 say(`## Throughput of show_version (${LOAD} calls per cell, calls/s)`);
@@ -366,6 +366,17 @@ for (const [what, v] of [
   ['gateway, REST batch', batch.growth.restGateway],
 ] as const)
   row(`${what}: peak RSS growth under 50 MiB for ${fmt.int(batch.longRoutes)} routes`, `${fmt.mib(v)} MiB`, v < 50);
+for (const [p, most] of [
+  ['server', 90],
+  ['gateway', 80],
+] as const)
+  row(`${p}: idle RSS at most ${most} MiB`, `${fmt.mib(footprinted.idleMiB[p])} MiB`, footprinted.idleMiB[p] <= most);
+for (const p of ['server', 'gateway', 'sim'] as const)
+  row(
+    `${p}: launch to listening under 0.7 s`,
+    `${footprinted.launchMs[p].toFixed(0)} ms`,
+    footprinted.launchMs[p] < 700,
+  );
 if (scrapeMs !== undefined)
   row('Prometheus scrape of a VPP with 1,000 interfaces under 50 ms', `${fmt.ms(scrapeMs)} ms`, scrapeMs < 50);
 const floorSum =
