@@ -34,6 +34,9 @@ export function startBenchVpp(): { socket: string; stop(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'vpp-bench-'));
   const env = { ...process.env };
   delete env.VPP_POLL_SLEEP_USEC;
+  // vpp.sh's 32 MiB stats segment runs out (VPP panics) after a few thousand loopbacks; the
+  // dump benchmark gives this VPP BENCH_INTERFACES (10,000) of them
+  env.VPP_EXTRA_CONF = `statseg { size 512m page-size 4k socket-name ${join(dir, 'stats.sock')} }\n${env.VPP_EXTRA_CONF ?? ''}`;
   execFileSync('bash', [VPP_SH, 'start', dir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let stopped = false;
   const stop = (): void => {
