@@ -90,7 +90,7 @@ export interface BatchFigures {
  * runs of `RUN`, written as the stream takes them; answers are counted, and
  * any error answer fails the run.
  */
-async function grpcBatch(target: string, items: Items, n: number, window: number, codec: BatchCodec): Promise<void> {
+export async function grpcBatch(target: string, items: Items, n: number, window: number, codec: BatchCodec): Promise<void> {
   const session = http2.connect(`http://${target}`);
   const stream = session.request({
     ':method': 'POST',
@@ -144,7 +144,7 @@ async function grpcBatch(target: string, items: Items, n: number, window: number
 }
 
 /** The i-th item's BatchRequest bytes; the first one carries the stream's options. */
-type Items = (i: number, options?: { window: number }) => Buffer;
+export type Items = (i: number, options?: { window: number }) => Buffer;
 
 /** Routes/s of `run`, which programs `n` routes. */
 async function rate(n: number, run: () => Promise<void>): Promise<number> {

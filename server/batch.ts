@@ -19,6 +19,7 @@ import type { Logger } from '../lib/log.ts';
 import { VppClientError } from '../vpp/client/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import { BATCH_METHOD, BATCH_PATH, type BatchItems, type ResolvedItem } from './batch-items.ts';
+import { frameWriter, type FrameWriter } from './grpc-frames.ts';
 import { timeoutOf, type HandlerOptions } from './handlers.ts';
 import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
 import type { Rpc } from './rpcs.ts';
@@ -117,6 +118,13 @@ class BatchStream {
   private items = 0;
   private errors = 0;
   private readonly startedAt = process.hrtime.bigint();
+  private flushQueued = false;
+  private readonly queuedFlush = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
+  /** replies go out many to a write where grpc-js's internals allow it */
+  private readonly frames: FrameWriter | undefined;
   private readonly onDrain = (): void => {
     this.draining = false;
     this.flush();
@@ -126,6 +134,7 @@ class BatchStream {
     private readonly call: Call,
     private readonly env: BatchEnv,
   ) {
+    this.frames = frameWriter(call);
     call.on('data', (b: Buffer) => this.item(b));
     // grpc-js ends the readable side of a call the caller cancels too, a tick before it says
     // 'cancelled': look once the ticks have run, so that a cancelled batch is not taken as complete
@@ -226,7 +235,17 @@ class BatchStream {
       }
       this.failed(slot);
     }
-    this.flush();
+    this.scheduleFlush();
+  }
+
+  /**
+   * One flush for every reply VPP's socket delivered in this turn of the event
+   * loop, so that their answers leave in one write rather than one each.
+   */
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(this.queuedFlush);
   }
 
   private failed(slot: Slot): void {
@@ -243,6 +262,7 @@ class BatchStream {
   private flush(): void {
     if (this.over) return;
     const { items } = this.env;
+    const out: Buffer[] | undefined = this.frames?.ready() ? [] : undefined;
     while (this.count > 0 && !this.draining) {
       const slot = this.ring[this.head]!;
       if (!slot.done) break;
@@ -253,18 +273,22 @@ class BatchStream {
       this.head = this.head + 1 === this.window ? 0 : this.head + 1;
       this.count--;
       this.env.metrics.held.outstanding--;
-      if (!this.call.write(bytes)) {
-        // the caller reads slower than VPP answers: read (and send) nothing more until it catches up
-        this.draining = true;
-        this.pause();
-        this.call.once('drain', this.onDrain);
-      }
+      if (out) out.push(bytes);
+      else if (!this.call.write(bytes)) this.waitForReader(() => this.call.once('drain', this.onDrain));
     }
+    if (out?.length && !this.frames!.write(out)) this.waitForReader(() => this.frames!.onceDrain(this.onDrain));
     if (this.count === 0 && (this.stop || this.inputEnded)) this.end(this.stop);
     else if (this.paused && !this.stop && !this.draining && this.count <= this.resumeAt) {
       this.paused = false;
       this.call.resume();
     }
+  }
+
+  /** The caller reads slower than VPP answers: read (and send) nothing more until it catches up. */
+  private waitForReader(onDrain: () => void): void {
+    this.draining = true;
+    this.pause();
+    onDrain();
   }
 
   private pause(): void {
