@@ -90,7 +90,13 @@ export interface BatchFigures {
  * runs of `RUN`, written as the stream takes them; answers are counted, and
  * any error answer fails the run.
  */
-export async function grpcBatch(target: string, items: Items, n: number, window: number, codec: BatchCodec): Promise<void> {
+export async function grpcBatch(
+  target: string,
+  items: Items,
+  n: number,
+  window: number,
+  codec: BatchCodec,
+): Promise<void> {
   const session = http2.connect(`http://${target}`);
   const stream = session.request({
     ':method': 'POST',
