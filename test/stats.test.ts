@@ -164,6 +164,19 @@ describe('Stats over REST, gRPC and Prometheus (simulator)', () => {
     assert.ok(s.has(rxOf('loop2', index)), 'the new loopback has its counters');
     assert.ok(s.has(rxOf('loop0', 1)), 'and the others keep theirs');
   });
+
+  it('counts an interface as soon as its create call is answered, as VPP does', async () => {
+    const r = await post(`${stack.rest}/Interface/CreateLoopback/request`, {});
+    assert.equal(r.status, 200, r.text);
+    const index = (r.json as { sw_if_index: number }).sw_if_index;
+    assert.deepEqual(
+      (await interfaces(stack, { sw_if_index: index })).map((i) => [i.name, i.sw_if_index]),
+      [[`loop${index - 1}`, index]],
+    );
+    const del = await post(`${stack.rest}/Interface/DeleteLoopback/request`, { sw_if_index: index });
+    assert.equal(del.status, 200, del.text);
+    assert.deepEqual(await interfaces(stack, { sw_if_index: index }), []);
+  });
 });
 
 describe('Stats without a segment, and in read-only mode (simulator)', () => {

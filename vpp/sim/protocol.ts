@@ -35,6 +35,8 @@ export interface ProtocolHost {
   client(clientIndex: number): Session | undefined;
   /** a message arrived (before it is handled) */
   received(name: string, session: Session): void;
+  /** a message was handled: what it changed is in the state */
+  handled(): void;
   keepaliveReplied(session: Session): void;
 }
 
@@ -50,6 +52,7 @@ export class VppProtocol {
   process(session: Session, payload: Buffer): void {
     try {
       this.handle(session, payload);
+      this.host.handled();
       this.deliverEvents();
     } catch (e) {
       this.host.log.error({ clientIndex: session.clientIndex, err: (e as Error).message }, 'message not handled');

@@ -92,6 +92,8 @@ export class VppSimulator extends EventEmitter<{
         this.stats.received.set(name, (this.stats.received.get(name) ?? 0) + 1);
         this.emit('message', name, session.clientIndex);
       },
+      // as VPP does, an interface is in the stats segment by the time its create call is answered
+      handled: () => this.segment?.sync(),
       keepaliveReplied: (session) => {
         session.keepaliveReplies++;
         this.emit('keepalive-reply', clientOf(session));

@@ -140,7 +140,7 @@ export class SimStats {
   }
 
   /** follow the interface table: counters for new interfaces, none for deleted ones */
-  private sync(): void {
+  sync(): void {
     const table = this.opts.state().interfaces;
     if (table.changes === this.seenChanges) return;
     this.seenChanges = table.changes;
