@@ -4,7 +4,7 @@
  * over one gRPC channel to the server.
  */
 import { readFileSync } from 'node:fs';
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import Fastify, { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';

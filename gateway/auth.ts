@@ -3,7 +3,7 @@
  * else 401 with `WWW-Authenticate: Bearer` (RFC 6750). Health and the
  * documentation stay open: the hook is only on API routes.
  */
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import type { onRequestHookHandler } from 'fastify';
 import type { Logger } from '../lib/log.ts';
 import { bearerToken, type TokenCheck } from '../lib/tokens.ts';

@@ -4,7 +4,7 @@
  * an unknown field (INVALID_ARGUMENT naming the field), an unknown RPC, or an
  * RPC the gateway's policy refuses (PERMISSION_DENIED, as the unary route).
  */
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import { refusalInfo, shortService, type Refusal } from '../lib/policy.ts';
 import { batchTarget, type BatchTarget } from './batch-wire.ts';
 import { badRequest, GatewayError, type ErrorBody } from './errors.ts';

@@ -7,7 +7,7 @@
  * RPC) are 4xx as on any route; after that the status is 200 and each item
  * carries its own error.
  */
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../lib/log.ts';
 import { shortService } from '../lib/policy.ts';

@@ -15,7 +15,7 @@
  * that error: the answer always has one line per item.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import { batchRequestFrame, decodeBatchReply, optionsField, BATCH_CALL_PATH, type BatchOptions } from './batch-wire.ts';
 import type { BatchRpc, Item, ItemParser, RawItem } from './batch-items.ts';
 import { fromCallError, type ErrorBody } from './errors.ts';

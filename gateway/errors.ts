@@ -1,5 +1,5 @@
 /** Every error the gateway answers, as `{code, message, details}` with the HTTP status of its gRPC code. */
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import type { GrpcCallError } from './grpc-client.ts';
 import { decodeStatus, type StatusDetail } from '../lib/grpc/status-details.ts';
 import { httpStatusOf } from './http-status.ts';

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 
 export interface CallOptions {
   /** absolute deadline, ms since the epoch */

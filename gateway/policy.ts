@@ -1,5 +1,5 @@
 /** Read-only mode and allow/deny lists on REST: a refused route answers 403 before any gRPC call. */
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import type { onRequestHookHandler } from 'fastify';
 import { refusalInfo, refusals, shortService, type PolicyOptions, type Refusal, type RpcName } from '../lib/policy.ts';
 import { GatewayError } from './errors.ts';

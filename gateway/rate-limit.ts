@@ -3,7 +3,7 @@
  * `burst` requests at once, then `rate` per second. A refused request gets 429
  * with Retry-After (whole seconds until the next token).
  */
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import type { onRequestHookHandler } from 'fastify';
 import { clientKey } from './client-key.ts';
 import { gatewayError } from './errors.ts';

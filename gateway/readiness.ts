@@ -4,7 +4,7 @@
  * is (`vpp-state`: not_responding, reconnecting, …) and why.
  */
 import type { IncomingHttpHeaders } from 'node:http2';
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import { GrpcCallError, type GrpcClient } from './grpc-client.ts';
 
 export interface Readiness {

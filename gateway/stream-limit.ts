@@ -1,5 +1,5 @@
 /** Open streams (dumps, NDJSON, Server-Sent Events) per client IP: past the limit, 429 before the call starts. */
-import { status } from '@grpc/grpc-js';
+import { status } from '../lib/grpc-status.ts';
 import type { onRequestHookHandler } from 'fastify';
 import type { Slots } from '../lib/slots.ts';
 import { clientKey } from './client-key.ts';
