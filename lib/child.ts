@@ -41,14 +41,26 @@ export interface StartOptions {
 
 const MAX_LINES = 2000;
 
+/** Children still running. A parent that exits, even by an uncaught error, takes them with it. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of running) p.kill('SIGTERM');
+});
+
 export function startChild(opts: StartOptions): Promise<Child> {
   const proc = spawn(process.execPath, [...entryArgs(opts.entry), ...(opts.args ?? [])], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  running.add(proc);
   const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      running.delete(proc);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
