@@ -97,10 +97,11 @@ function checkMeanwhile(t: TestContext, tally: Tally): void {
   assert.deepEqual(tally.problems, []);
 }
 
-/** Full service: every call for `ms` answered, and answered right. */
+/** Full service: every call for at least `ms` answered, and answered right (and some answered, however slow the machine). */
 async function checkServing(tally: Tally, ms: number): Promise<void> {
   tally.reset();
   await sleep(ms);
+  await waitFor('calls answered', () => tally.total > 0, HANG_MS);
   checkClean(tally);
 }
 
