@@ -19,7 +19,7 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type protobuf from 'protobufjs';
-import { BatchCodec, BATCH_PATH } from '../cli/batch-client.ts';
+import { BatchCodec, BATCH_PATH } from '../lib/grpc/batch-client.ts';
 import { compileBinary } from '../lib/protobuf/index.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
 import type { Value } from '../vpp/codec/types.ts';

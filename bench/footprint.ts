@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { GrpcClient } from '../gateway/grpc-client.ts';
+import { GrpcClient } from '../gateway/grpc/client.ts';
 import { portOf, startChild, type Child } from '../lib/child.ts';
 import { compileBinary } from '../lib/protobuf/index.ts';
 import { startSim } from '../test/support/stack.ts';

@@ -15,7 +15,7 @@ import { createConnection } from 'node:net';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { GrpcClient } from '../gateway/grpc-client.ts';
+import { GrpcClient } from '../gateway/grpc/client.ts';
 import { portOf, startChild, type Child } from '../lib/child.ts';
 import { compileBinary, compileJson } from '../lib/protobuf/index.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';

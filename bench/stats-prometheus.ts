@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { portOf, startChild, type Child } from '../lib/child.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
-import { DEFAULT_VPP_METRICS_PATTERNS, VppMetricsExporter } from '../server/stats-prometheus.ts';
-import { statsReaderFactory } from '../server/stats-reader.ts';
-import { StatsSource } from '../server/stats-source.ts';
+import { DEFAULT_VPP_METRICS_PATTERNS, VppMetricsExporter } from '../server/stats/prometheus.ts';
+import { statsReaderFactory } from '../server/stats/reader.ts';
+import { StatsSource } from '../server/stats/source.ts';
 import { rawClient } from './raw-client.ts';
 
 const VPP_SH = join(PROJECT_ROOT, '..', 'shared', 'vpp', 'vpp.sh');

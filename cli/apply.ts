@@ -15,7 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { compileBinary, compileJson, serviceMethods, type BinaryCodec, type JsonCodec } from '../lib/protobuf/index.ts';
 import { shortService } from '../lib/policy.ts';
-import { BatchCodec, openBatch, type BatchAnswer } from './batch-client.ts';
+import { BatchCodec, openBatch, type BatchAnswer } from '../lib/grpc/batch-client.ts';
 
 export interface ApplyOptions {
   server: string;

@@ -4,7 +4,7 @@
  * over one gRPC channel to the server.
  */
 import { readFileSync } from 'node:fs';
-import { status } from '../lib/grpc-status.ts';
+import { status } from '../lib/grpc/status.ts';
 import Fastify, { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import { announceReady, type Logger } from '../lib/log.ts';
 import { formatHostPort, parseHostPort } from '../lib/listen.ts';
@@ -17,13 +17,13 @@ import { fromCallError, gatewayError, GatewayError } from './errors.ts';
 import { encodeRequest } from './request-body.ts';
 import { callOptions, deadlineOf } from './call-options.ts';
 import { decorateApiRequests, isApiRoute, registerApiFamily, type ApiEndpoint } from './api-routes.ts';
-import { registerBatchRoutes } from './batch-routes.ts';
-import { grpcClient } from './grpc-channel.ts';
-import { GrpcCallError } from './grpc-client.ts';
-import { checkReady } from './readiness.ts';
+import { registerBatchRoutes } from './batch/routes.ts';
+import { grpcClient } from './grpc/channel.ts';
+import { GrpcCallError } from './grpc/client.ts';
+import { checkReady } from './grpc/readiness.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
-import { gatewayGuards } from './security.ts';
+import { gatewayGuards } from './security/guards.ts';
 import { endEventStreams, negotiate, pipeStream } from './streams.ts';
 
 export interface RunningGateway {

@@ -1,7 +1,7 @@
 /** A call's options from its HTTP request: the deadline (`?timeout=`, `Grpc-Timeout`) and the bearer token. */
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from './errors.ts';
-import type { CallOptions } from './grpc-client.ts';
+import type { CallOptions } from './grpc/client.ts';
 import { requestTimeoutMs, TimeoutSyntaxError } from './timeout.ts';
 
 export function callOptions(req: FastifyRequest, deadline: number | undefined): CallOptions {

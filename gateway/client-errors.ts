@@ -7,7 +7,7 @@
  * on a dead socket and lost it.
  */
 import type { Socket } from 'node:net';
-import { status } from '../lib/grpc-status.ts';
+import { status } from '../lib/grpc/status.ts';
 import type { FastifyError, FastifyReply } from 'fastify';
 
 const ANSWERS: Record<string, [number, string, string]> = {

@@ -1,6 +1,6 @@
 /** Every error the gateway answers, as `{code, message, details}` with the HTTP status of its gRPC code. */
-import { status } from '../lib/grpc-status.ts';
-import type { GrpcCallError } from './grpc-client.ts';
+import { status } from '../lib/grpc/status.ts';
+import type { GrpcCallError } from './grpc/client.ts';
 import { decodeStatus, type StatusDetail } from '../lib/grpc/status-details.ts';
 import { httpStatusOf } from './http-status.ts';
 

@@ -1,5 +1,5 @@
 /** gRPC status → HTTP status, as grpc-gateway maps them (DESIGN.md §5). */
-import { status } from '../lib/grpc-status.ts';
+import { status } from '../lib/grpc/status.ts';
 
 const HTTP: Record<number, number> = {
   [status.OK]: 200,

@@ -5,9 +5,9 @@
  * message, so a call that fails at once still gets its proper HTTP status.
  */
 import type { ServerResponse } from 'node:http';
-import { status } from '../lib/grpc-status.ts';
+import { status } from '../lib/grpc/status.ts';
 import { fromCallError, gatewayError, type GatewayError } from './errors.ts';
-import type { GrpcCall, GrpcCallError } from './grpc-client.ts';
+import type { GrpcCall, GrpcCallError } from './grpc/client.ts';
 import type { Route } from './routes.ts';
 
 export type StreamMode = 'array' | 'ndjson' | 'sse';

@@ -1,8 +1,9 @@
 /**
  * npm run generate -- --api-dir DIR [--check]
  *
- * Reads VPP's `.api.json` files and writes the project's contract: proto/ and
- * openapi/. With --check, writes nothing and fails when the committed files differ.
+ * Reads VPP's `.api.json` files and the product's own protos (api/) and writes
+ * the project's contract: proto/ and openapi/. With --check, writes nothing and
+ * fails when the committed files differ.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,9 +11,10 @@ import { Command } from 'commander';
 import { ApiLoadError, loadApiDir } from '../vpp/api/load-json.ts';
 import { generateOpenapi } from './openapi/index.ts';
 import { loadOwnServices } from './openapi/own-services.ts';
-import { generateProtos } from './proto/index.ts';
+import { generateProtos, ownProtos } from './proto/index.ts';
 import { checkTree, writeTree } from './tree.ts';
 import { ERRORS_FILE, readErrorTable, type VppErrorEntry } from './proto/errors.ts';
+import { OWN_PROTO_DIR } from '../lib/project.ts';
 
 /** The error table from --errors, or the one already generated into proto/. */
 function errorTable(file: string | undefined, out: string): VppErrorEntry[] | string {
@@ -41,15 +43,15 @@ const opts = program.opts<{ apiDir: string; out: string; errors?: string; check?
 
 try {
   const model = loadApiDir(opts.apiDir);
-  const trees = {
-    proto: generateProtos(model, errorTable(opts.errors, opts.out)),
-    openapi: generateOpenapi(model, packageVersion(), loadOwnServices(join(opts.out, 'proto'))),
-  };
   let stale = 0;
-  for (const [dir, files] of Object.entries(trees)) {
-    if (opts.check) stale += checkTree(`${opts.out}/${dir}`, files);
-    else writeTree(`${opts.out}/${dir}`, files);
-  }
+  const emit = (dir: string, files: Map<string, string>): void => {
+    if (opts.check) stale += checkTree(join(opts.out, dir), files);
+    else writeTree(join(opts.out, dir), files);
+  };
+  // proto/ first: the OpenAPI document reads the own services from their copies there
+  emit('proto', generateProtos(model, errorTable(opts.errors, opts.out), OWN_PROTO_DIR));
+  const own = loadOwnServices(join(opts.out, 'proto'), ownProtos(OWN_PROTO_DIR));
+  emit('openapi', generateOpenapi(model, packageVersion(), own));
   const rpcs = model.modules.reduce((n, m) => n + m.services.length, 0);
   const counts = `${model.modules.length} modules, ${model.messages.size} messages, ${model.types.size} types, ${rpcs} RPCs`;
   if (opts.check && stale > 0) {

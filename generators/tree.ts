@@ -2,14 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-/** Hand-written files (the product's own protos, `proto/vpprpc/batch.proto`) live among generated ones. */
-export const HAND_WRITTEN_MARK = '// Hand-written';
-
-function handWritten(path: string): boolean {
-  return readFileSync(path, 'utf8').startsWith(HAND_WRITTEN_MARK);
-}
-
-/** The generator's files below root: every file but the hand-written ones. */
+/** Every file below root: a generated folder holds nothing else. */
 function listFiles(root: string): string[] {
   if (!existsSync(root)) return [];
   const out: string[] = [];
@@ -17,7 +10,7 @@ function listFiles(root: string): string[] {
     for (const e of readdirSync(d)) {
       const p = join(d, e);
       if (statSync(p).isDirectory()) walk(p);
-      else if (!handWritten(p)) out.push(relative(root, p));
+      else out.push(relative(root, p));
     }
   };
   walk(root);

@@ -7,4 +7,6 @@ export const PROJECT_ROOT = basename(parent) === 'dist' ? dirname(parent) : pare
 /** the compiled JavaScript (`make build`), laid out as the sources */
 export const DIST_DIR = join(PROJECT_ROOT, 'dist');
 export const DEFAULT_PROTO_DIR = join(PROJECT_ROOT, 'proto');
+/** the product's own protos (vpprpc.Batch, vpprpc.Stats…), written by hand; `make generate` copies them into proto/ */
+export const OWN_PROTO_DIR = join(PROJECT_ROOT, 'api');
 export const DEFAULT_OPENAPI_DIR = join(PROJECT_ROOT, 'openapi');

@@ -12,18 +12,18 @@ import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { ServerConfig } from './config.ts';
-import { BatchItems, BATCH_SERVICE } from './batch-items.ts';
-import { BatchMetrics, batchHandler, batchService } from './batch.ts';
+import { BatchItems, BATCH_SERVICE } from './batch/items.ts';
+import { BatchMetrics, batchHandler, batchService } from './batch/stream.ts';
 import { dumpHandler, eventsHandler, unaryHandler, type CallObserver, type HandlerOptions } from './handlers.ts';
 import { addHealth } from './health.ts';
 import { ServerMetrics } from './metrics.ts';
 import { addReflection } from './reflection.ts';
 import { buildRpcTable, ownRpcTable, type Rpc } from './rpcs.ts';
-import { serverGuards } from './security.ts';
-import { addStatsService, STATS_SERVICE } from './stats.ts';
-import { VppMetricsExporter } from './stats-prometheus.ts';
-import { statsReaderFactory } from './stats-reader.ts';
-import { StatsSource } from './stats-source.ts';
+import { serverGuards } from './security/guards.ts';
+import { addStatsService, STATS_SERVICE } from './stats/service.ts';
+import { VppMetricsExporter } from './stats/prometheus.ts';
+import { statsReaderFactory } from './stats/reader.ts';
+import { StatsSource } from './stats/source.ts';
 
 const SERVER_FAULTS: ReadonlySet<number> = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DATA_LOSS]);
 const AVAILABILITY: ReadonlySet<number> = new Set([

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { BatchCodec, openBatch, type BatchAnswer, type BatchItem } from '../cli/batch-client.ts';
+import { BatchCodec, openBatch, type BatchAnswer, type BatchItem } from '../lib/grpc/batch-client.ts';
 import { compileBinary, loadServiceRoot, type BinaryCodec } from '../lib/protobuf/index.ts';
 import { PROTO_DIR } from './support/paths.ts';
 import { describeRealVpp, realVppUnavailable, startRealVpp, type RealVpp } from './support/real-vpp.ts';

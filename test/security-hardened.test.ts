@@ -17,9 +17,9 @@ import { InterfaceClient } from '../clients/typescript/generated/vpp/interface.j
 import { VlibClient } from '../clients/typescript/generated/vpp/vlib.js';
 import { VpeClient } from '../clients/typescript/generated/vpp/vpe.js';
 import type { GatewayConfig } from '../gateway/config.ts';
-import { grpcClient } from '../gateway/grpc-channel.ts';
-import { GrpcClient } from '../gateway/grpc-client.ts';
-import { checkReady } from '../gateway/readiness.ts';
+import { grpcClient } from '../gateway/grpc/channel.ts';
+import { GrpcClient } from '../gateway/grpc/client.ts';
+import { checkReady } from '../gateway/grpc/readiness.ts';
 import { makeCerts, type Certs } from './support/certs.ts';
 import { ROOT } from './support/paths.ts';
 import { bearer, failure, httpClient, retry, writeTokens, type HttpClient } from './support/secure.ts';

@@ -1,13 +1,14 @@
 /** The product's own services (vpprpc.Stats) in the OpenAPI document and the Postman collection. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_PROTO_DIR } from '../../lib/project.ts';
+import { DEFAULT_PROTO_DIR, OWN_PROTO_DIR } from '../../lib/project.ts';
+import { ownProtos } from '../proto/index.ts';
 import { loadOwnServices, ownServicesDocument } from './own-services.ts';
 import { buildCollection } from './postman.ts';
 import type { OpenApiDocument } from './document.ts';
 
 describe('own services in openapi/', () => {
-  const own = ownServicesDocument(loadOwnServices(DEFAULT_PROTO_DIR)!);
+  const own = ownServicesDocument(loadOwnServices(DEFAULT_PROTO_DIR, ownProtos(OWN_PROTO_DIR))!);
 
   it('routes every Stats RPC as the gateway does, with its schemas', () => {
     assert.deepEqual(Object.keys(own.paths).sort(), [

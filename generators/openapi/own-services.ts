@@ -1,14 +1,11 @@
 /**
- * The product's own services (hand-written protos under proto/vpprpc/ whose
+ * The product's own services (the protos of api/, copied into proto/, whose
  * RPCs carry (vpprpc.own), such as vpprpc.Stats) in the OpenAPI document: one
  * operation per google.api.http route, schemas from the proto messages as the
  * gateway reads and writes them (proto3 JSON, proto field names).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { loadServiceRoot, optionOf, serviceMethods } from '../../lib/protobuf/index.ts';
-import { HAND_WRITTEN_MARK } from '../tree.ts';
 import type { Json } from './examples.ts';
 import { errorRefs } from './responses.ts';
 import { schemaRef, type Schema } from './schemas.ts';
@@ -30,18 +27,16 @@ export interface OwnServices {
   tags: Tag[];
 }
 
-/** The hand-written protos of `protoDir`/vpprpc that declare a service, parsed (null when there are none). */
-export function loadOwnServices(protoDir: string): protobuf.Root | null {
-  const dir = join(protoDir, 'vpprpc');
-  if (!existsSync(dir)) return null;
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.proto'))
-    .filter((f) => {
-      const text = readFileSync(join(dir, f), 'utf8');
-      return text.startsWith(HAND_WRITTEN_MARK) && /^service /m.test(text);
-    })
-    .sort()
-    .map((f) => `vpprpc/${f}`);
+/**
+ * The own protos that declare a service (`own`: path → text, as
+ * generators/proto's ownProtos reads api/), parsed from their copies in
+ * `protoDir` beside what they import; null when there are none.
+ */
+export function loadOwnServices(protoDir: string, own: Map<string, string>): protobuf.Root | null {
+  const files = [...own]
+    .filter(([, text]) => /^service /m.test(text))
+    .map(([path]) => path)
+    .sort();
   return files.length ? loadServiceRoot(protoDir, files) : null;
 }
 

@@ -4,11 +4,14 @@ import { API_DIR, SHARED } from '../../test/support/paths.ts';
 import { loadApiDir } from '../../vpp/api/load-json.ts';
 import { rpcShape } from '../../vpp/api/mapping.ts';
 import { readErrorTable } from './errors.ts';
-import { generateProtos } from './index.ts';
+import { copiedFrom, generateProtos } from './index.ts';
+import { OWN_PROTO_DIR } from '../../lib/project.ts';
 
 const model = loadApiDir(API_DIR);
-const files = generateProtos(model, readErrorTable(`${SHARED}/vpp-errors.json`));
+const files = generateProtos(model, readErrorTable(`${SHARED}/vpp-errors.json`), OWN_PROTO_DIR);
 const file = (module: string): string => files.get(`vpp/${module}.proto`)!;
+/** the files generated from VPP's modules (proto/ also holds copies of the own protos of api/) */
+const vppFiles = [...files].filter(([path]) => path.startsWith('vpp/')).map(([, text]) => text);
 
 /** The text of one top-level block (`message X {` … `}`). */
 function block(text: string, head: string): string {
@@ -25,10 +28,16 @@ describe('proto generation', () => {
     assert.ok(files.has('google/api/http.proto'));
   });
 
+  it('copies the own protos of api/, saying where to edit them', () => {
+    const batch = files.get('vpprpc/batch.proto')!;
+    assert.ok(batch.startsWith(copiedFrom('vpprpc/batch.proto')));
+    assert.match(batch, /^service Batch \{$/m);
+  });
+
   it('has one RPC per VPP service entry, each with its HTTP rule', () => {
     let rpcs = 0;
     let rules = 0;
-    for (const text of files.values()) {
+    for (const text of vppFiles) {
       rpcs += text.match(/^ {2}rpc /gm)?.length ?? 0;
       rules += text.match(/option \(google\.api\.http\) = \{ post: "\/\w+\/\w+\/request" body: "\*" \};/g)?.length ?? 0;
     }
@@ -41,7 +50,7 @@ describe('proto generation', () => {
     for (const s of model.services.values()) kinds[rpcShape(s).kind]++;
     assert.deepEqual(kinds, { unary: 785, dump: 207, cursor: 20, events: 17 });
     let streams = 0;
-    for (const text of files.values()) streams += text.match(/returns \(stream /g)?.length ?? 0;
+    for (const text of vppFiles) streams += text.match(/returns \(stream /g)?.length ?? 0;
     assert.equal(streams, 207 + 20 + 17);
   });
 

@@ -4,8 +4,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { GrpcClient } from '../../gateway/grpc-client.ts';
-import { checkReady } from '../../gateway/readiness.ts';
+import { GrpcClient } from '../../gateway/grpc/client.ts';
+import { checkReady } from '../../gateway/grpc/readiness.ts';
 
 /** Samples of a /metrics page, by name with labels as printed (`name{a="b"}`). */
 export async function scrape(port: number): Promise<Map<string, number>> {

@@ -1,0 +1,338 @@
+/**
+ * A lean gRPC client over node:http2 for the gateway: unary and
+ * server-streaming calls carrying pre-encoded messages, on one long-lived
+ * HTTP/2 session that comes back by itself when the server restarts.
+ *
+ * The gateway calls one kind of server, its own; grpc-js's general client
+ * (interceptors, load balancing, per-call objects) costs it more than half of
+ * a REST round trip, so it speaks the wire protocol directly: a 5-byte prefix
+ * per message, grpc-status and friends in the trailers.
+ */
+import { EventEmitter } from 'node:events';
+import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { status } from '../../lib/grpc/status.ts';
+
+export interface CallOptions {
+  /** absolute deadline, ms since the epoch */
+  deadline?: number;
+  /** forwarded as the `authorization` metadata */
+  authorization?: string;
+}
+
+/** A finished call that did not succeed, as grpc-js's ServiceError has it. */
+export class GrpcCallError extends Error {
+  constructor(
+    readonly code: number,
+    readonly details: string,
+    /** the raw `grpc-status-details-bin` (google.rpc.Status), if the server sent one */
+    readonly statusDetails: Buffer | undefined,
+  ) {
+    super(details);
+    this.name = 'GrpcCallError';
+  }
+}
+
+export interface GrpcClientOptions {
+  /** `host:port` */
+  target: string;
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string };
+  /** largest message accepted from the server */
+  maxMessageBytes?: number;
+}
+
+const { NGHTTP2_CANCEL } = http2.constants;
+/** the longest delay a Node timer takes (about 24.8 days) */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function percentDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** gRPC's timeout header: at most 8 digits and a unit. */
+function timeoutHeader(ms: number): string {
+  const m = Math.max(1, Math.ceil(ms));
+  if (m < 1e8) return `${m}m`;
+  const s = Math.ceil(m / 1000);
+  return s < 1e8 ? `${s}S` : `${Math.min(99_999_999, Math.ceil(s / 3600))}H`;
+}
+
+function statusOf(headers: IncomingHttpHeaders): GrpcCallError | null | undefined {
+  const s = headers['grpc-status'];
+  if (s === undefined) return undefined;
+  const code = Number(s);
+  if (code === 0) return null;
+  const message = headers['grpc-message'];
+  const details = headers['grpc-status-details-bin'];
+  return new GrpcCallError(
+    Number.isInteger(code) ? code : status.UNKNOWN,
+    typeof message === 'string' ? percentDecode(message) : (status[code] ?? 'error'),
+    typeof details === 'string' ? Buffer.from(details, 'base64') : undefined,
+  );
+}
+
+/** Cuts a response body into messages (5-byte prefix: compressed flag, u32 length). */
+class MessageReader {
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer): Buffer[] {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const out: Buffer[] = [];
+    while (this.buf.length >= 5) {
+      if (this.buf[0] !== 0)
+        throw new GrpcCallError(
+          status.INTERNAL,
+          'the server sent a compressed message, which the gateway did not ask for',
+          undefined,
+        );
+      const len = this.buf.readUInt32BE(1);
+      if (len > this.max)
+        throw new GrpcCallError(
+          status.RESOURCE_EXHAUSTED,
+          `a ${len}-byte message exceeds the ${this.max}-byte limit`,
+          undefined,
+        );
+      if (this.buf.length < 5 + len) break;
+      out.push(this.buf.subarray(5, 5 + len));
+      this.buf = this.buf.subarray(5 + len);
+    }
+    return out;
+  }
+}
+
+/** One message with its 5-byte gRPC prefix (not compressed, u32 length). */
+export function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(5 + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  return frame;
+}
+
+/**
+ * One call. Events: `metadata` (response headers arrived), `data` (one
+ * message), `end` (OK), `error` (GrpcCallError), `drain` (the request side
+ * may take more after a `write` returned false).
+ */
+export class GrpcCall extends EventEmitter<{
+  metadata: [];
+  data: [Buffer];
+  end: [];
+  error: [GrpcCallError];
+  drain: [];
+}> {
+  private done = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** the server's trailers (with the status), once the call ended with them */
+  trailers: IncomingHttpHeaders | undefined;
+
+  constructor(
+    private readonly stream: ClientHttp2Stream,
+    deadline: number | undefined,
+    max: number,
+  ) {
+    super();
+    const reader = new MessageReader(max);
+    if (deadline !== undefined && Number.isFinite(deadline))
+      this.timer = setTimeout(
+        () => this.fail(new GrpcCallError(status.DEADLINE_EXCEEDED, 'deadline exceeded', undefined)),
+        // Node fires a longer timer at once
+        Math.min(MAX_TIMER_MS, Math.max(0, deadline - Date.now())),
+      );
+    stream.on('response', (headers) => {
+      const s = statusOf(headers); // trailers-only: the status comes with the headers
+      if (s !== undefined) {
+        this.trailers = headers;
+        this.finish(s);
+        return;
+      }
+      if (headers[':status'] !== 200) {
+        this.fail(
+          new GrpcCallError(status.UNKNOWN, `the server answered HTTP ${String(headers[':status'])}`, undefined),
+        );
+        return;
+      }
+      this.emit('metadata');
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (this.done) return;
+      let messages: Buffer[];
+      try {
+        messages = reader.push(chunk);
+      } catch (e) {
+        this.fail(e as GrpcCallError);
+        return;
+      }
+      for (const m of messages) this.emit('data', m);
+    });
+    stream.on('trailers', (trailers) => {
+      this.trailers = trailers;
+      const s = statusOf(trailers);
+      this.finish(
+        s === undefined
+          ? new GrpcCallError(status.UNKNOWN, 'the server ended the call without a status', undefined)
+          : s,
+      );
+    });
+    stream.on('close', () => {
+      // closed before a status, and not by our cancel (that sets done): the server or the connection went away;
+      // Node closes the streams of a lost session with CANCEL, which is not the caller cancelling
+      if (this.done) return;
+      this.finish(
+        new GrpcCallError(
+          status.UNAVAILABLE,
+          `the gRPC server closed the call (HTTP/2 code ${stream.rstCode ?? 0})`,
+          undefined,
+        ),
+      );
+    });
+    stream.on('error', (err) =>
+      this.fail(new GrpcCallError(status.UNAVAILABLE, `the gRPC server is unreachable: ${err.message}`, undefined)),
+    );
+    stream.on('drain', () => this.emit('drain'));
+  }
+
+  /**
+   * Send framed messages (grpcFrame, one or several back to back) on a call
+   * opened by `open`. False when HTTP/2 flow control holds them: wait for `drain`.
+   */
+  write(frames: Buffer): boolean {
+    if (this.done || this.stream.closed) return true;
+    return this.stream.write(frames);
+  }
+
+  /** No more messages from this side (half-close), after `last` if given; the server's answers go on. */
+  end(last?: Buffer): void {
+    if (!this.done && !this.stream.closed) this.stream.end(last);
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.stream.close(NGHTTP2_CANCEL);
+  }
+
+  /** The server ended the call with this status: its stream is over, nothing to reset. */
+  private finish(s: GrpcCallError | null): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    if (s) this.emit('error', s);
+    else this.emit('end');
+  }
+
+  /**
+   * The call failed on this side (deadline, a bad message, the connection):
+   * reset the stream. Never after the server ended it: a reset on a finished
+   * stream counts as an invalid frame, and Node's server drops the whole
+   * session once a thousand of those add up.
+   */
+  private fail(err: GrpcCallError): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
+    this.emit('error', err);
+  }
+}
+
+export class GrpcClient {
+  private session: ClientHttp2Session | undefined;
+  private readonly authority: string;
+  private readonly max: number;
+  private closed = false;
+
+  constructor(private readonly opts: GrpcClientOptions) {
+    this.authority = `${opts.tls ? 'https' : 'http'}://${opts.target}`;
+    this.max = opts.maxMessageBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** The session, opened (again) on demand: after a server restart the next call reconnects. */
+  private connection(): ClientHttp2Session {
+    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+    const { tls } = this.opts;
+    const session = http2.connect(this.authority, {
+      ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.servername } : {}),
+      settings: { enablePush: false },
+    });
+    session.on('error', () => {}); // each call reports its own failure
+    session.on('goaway', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    session.on('close', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    session.setTimeout(0);
+    session.unref();
+    this.session = session;
+    return session;
+  }
+
+  /** Start a call; one request message, any number of response messages. */
+  call(path: string, message: Uint8Array, opts: CallOptions = {}): GrpcCall {
+    const call = this.open(path, opts);
+    call.end(grpcFrame(message));
+    return call;
+  }
+
+  /** Start a call whose request messages the caller writes (`write`, `end`): a client- or bidi-streaming call. */
+  open(path: string, opts: CallOptions = {}): GrpcCall {
+    if (this.closed) throw new GrpcCallError(status.UNAVAILABLE, 'the gateway is shutting down', undefined);
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'user-agent': 'vpp-rpc-gateway',
+    };
+    if (opts.deadline !== undefined && Number.isFinite(opts.deadline))
+      headers['grpc-timeout'] = timeoutHeader(opts.deadline - Date.now());
+    if (opts.authorization) headers.authorization = opts.authorization;
+    const stream = this.connection().request(headers);
+    return new GrpcCall(stream, opts.deadline, this.max);
+  }
+
+  /** A unary call: the one response message; `trailers` sees the server's trailers however it ends. */
+  unary(
+    path: string,
+    message: Uint8Array,
+    opts: CallOptions = {},
+    trailers?: (t: IncomingHttpHeaders | undefined) => void,
+  ): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      let reply: Buffer | undefined;
+      let call: GrpcCall;
+      try {
+        call = this.call(path, message, opts);
+      } catch (e) {
+        reject(e as Error);
+        return;
+      }
+      call.on('data', (m) => (reply = m));
+      if (trailers) call.once('end', () => trailers(call.trailers)).once('error', () => trailers(call.trailers));
+      call.on('end', () =>
+        reply
+          ? resolve(reply)
+          : reject(new GrpcCallError(status.INTERNAL, 'the server sent no reply message', undefined)),
+      );
+      call.on('error', reject);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.session?.close();
+  }
+}
