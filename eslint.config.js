@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './lint/layers.js';
 
 export default tseslint.config(
   {
@@ -13,6 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  {
+    // the dependency rule: which folder may import which (docs/ARCHITECTURE.md, "Dependencies")
+    plugins: { 'vpp-rpc': layers },
+    rules: { 'vpp-rpc/layers': 'error' },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
-import { PROTO_DIR } from '../../test/support/paths.ts';
+import { DEFAULT_PROTO_DIR } from '../project.ts';
 import type { JsonError, JsonErrorKind, ProtoError, ProtoErrorKind } from './errors.ts';
 import { loadServiceRoot } from './load-root.ts';
 import type { Value } from './values.ts';
@@ -13,7 +13,7 @@ import type { Value } from './values.ts';
 let vppRoot: protobuf.Root | undefined;
 
 export function vppType(name: string): protobuf.Type {
-  vppRoot ??= loadServiceRoot(PROTO_DIR);
+  vppRoot ??= loadServiceRoot(DEFAULT_PROTO_DIR);
   return vppRoot.lookupType(name);
 }
 
@@ -205,7 +205,7 @@ message NatProtocolProbe {
 `;
 
 export function natProtocolProbe(): protobuf.Type {
-  const root = loadServiceRoot(PROTO_DIR, ['vpp/lb_types.proto']);
+  const root = loadServiceRoot(DEFAULT_PROTO_DIR, ['vpp/lb_types.proto']);
   protobuf.parse(PROBE_PROTO, root, { keepCase: true });
   root.resolveAll();
   return root.lookupType('probe.NatProtocolProbe');
