@@ -1,4 +1,4 @@
-/** gRPC status → HTTP status, as grpc-gateway maps them (DESIGN.md §5). */
+/** gRPC status → HTTP status, as grpc-gateway maps them (docs/ARCHITECTURE.md, "Errors"). */
 import { status } from '../lib/grpc/status.ts';
 
 const HTTP: Record<number, number> = {

@@ -1,5 +1,5 @@
 /**
- * What a real VPP 26.06 sends that its API files do not say (../shared/vpp/README.md),
+ * What a real VPP 26.06 sends that its API files do not say (docs/ARCHITECTURE.md, "VPP's wire protocol"),
  * and what the product makes of it, through REST in front of that VPP.
  */
 import assert from 'node:assert/strict';

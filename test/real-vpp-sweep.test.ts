@@ -39,11 +39,9 @@ const deadlineOf = (name: string): number => NO_REPLY[name] ?? DEADLINE_MS;
 
 /** Requests left out of the sweep, each with its reason. */
 const EXCLUDED: Record<string, string> = {
-  nat44_ei_user_session_dump:
-    'crashes VPP (SIGSEGV) while the nat44-ei plugin is not enabled (../shared/vpp/README.md)',
-  nat44_ei_user_session_v2_dump:
-    'crashes VPP (SIGSEGV) while the nat44-ei plugin is not enabled (../shared/vpp/README.md)',
-  selog_event_type_string_dump: 'crashes VPP (SIGSEGV) with an empty request (../shared/vpp/README.md)',
+  nat44_ei_user_session_dump: 'crashes VPP (SIGSEGV) while the nat44-ei plugin is not enabled',
+  nat44_ei_user_session_v2_dump: 'crashes VPP (SIGSEGV) while the nat44-ei plugin is not enabled',
+  selog_event_type_string_dump: 'crashes VPP (SIGSEGV) with an empty request',
   get_node_graph:
     'crashes VPP (os_panic: out of memory in vlib_node_get_nodes, on the shared-memory heap a socket client lacks); found by this sweep',
   selog_get_shm:

@@ -1,6 +1,6 @@
 /**
  * The gateway's error body and the HTTP statuses it uses, mapped from gRPC
- * codes the way grpc-gateway does (DESIGN.md §5).
+ * codes the way grpc-gateway does (docs/ARCHITECTURE.md, "Errors").
  */
 import type { Schema } from './schemas.ts';
 

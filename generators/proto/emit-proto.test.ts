@@ -66,7 +66,7 @@ describe('proto generation', () => {
     assert.match(file('memclnt'), /rpc RxThreadExit\(\.vpp\.memclnt\.RxThreadExit\) returns \(\.google\.protobuf\.Empty\)/);
   });
 
-  it('maps fields as DESIGN §4 says', () => {
+  it('maps fields as the type mapping says (docs/ARCHITECTURE.md)', () => {
     const dump = block(file('interface'), 'message SwInterfaceDump');
     assert.doesNotMatch(dump, / client_index = | context = /);
     assert.match(dump, /reserved 1, 2;/);

@@ -1,6 +1,7 @@
 /**
  * The one mapping from VPP types to the values users see (proto fields, JSON,
- * and the JS values the codec reads and writes). DESIGN.md §4.
+ * and the JS values the codec reads and writes); its table is in
+ * docs/ARCHITECTURE.md, "Type mapping".
  *
  * - integers up to 32 bits are numbers, 64-bit integers bigints (proto3 JSON: strings);
  * - `string` is text; `u8` arrays are bytes;
