@@ -555,7 +555,7 @@ export class VppClient extends EventEmitter<{
   /**
    * VPP stopped answering: say so, and drop the socket. Every call waiting on
    * it fails now, and nothing VPP sends on it later can reach a call of the
-   * connection that follows (see README, "When VPP goes away").
+   * connection that follows (docs/OPERATIONS.md, "When VPP stops answering").
    */
   private hung(conn: Connection, silentMs: number): void {
     if (conn !== this.conn || this.isClosed) return;

@@ -1,6 +1,6 @@
 /**
  * Dumps that a real VPP 26.06 answers with messages their services do not
- * declare (../shared/vpp/README.md), sent here as VPP sends them, so that the
+ * declare (docs/OPERATIONS.md), sent here as VPP sends them, so that the
  * product's handling of such strays is tested without a VPP.
  */
 import { RV } from '../retval.ts';
