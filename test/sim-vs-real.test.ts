@@ -342,7 +342,11 @@ const TUNNELS: Step[] = [
   ['ipip_del_tunnel', { sw_if_index: 2 }],
   tunnel('10.0.0.9'),
   ['ipip_tunnel_dump', { sw_if_index: ALL }],
+  ['cli_inband', { cmd: 'show interface address' }],
   ['delete_loopback', { sw_if_index: 1 }],
+  // the loopback that has the tunnels' source address goes: the tunnels stay
+  ['delete_loopback', { sw_if_index: 4 }],
+  ['ipip_tunnel_dump', { sw_if_index: ALL }],
   ['ipip_del_tunnel', { sw_if_index: 1 }],
   routes(0),
   routes(0, true),
