@@ -8,7 +8,7 @@
 import { RV } from './retval.ts';
 import type { SimState } from './state/index.ts';
 import type { SimInterface } from './state/interfaces.ts';
-import { bestPaths, NH_PROTO, PATH_TYPE, type FibEntry, type FibPath, type FibTable } from './state/ip.ts';
+import { NH_PROTO, PATH_TYPE, type FibEntry, type FibPath, type FibTable } from './state/ip.ts';
 import { compareByAddress, prefixText } from './state/prefix.ts';
 
 export interface CliResult {
@@ -127,7 +127,7 @@ function showFib(isIp6: boolean): Run {
       );
       const entries = [...t.entries.values()].sort((a, b) => compareByAddress(a.prefix, b.prefix));
       for (const e of entries) {
-        const { paths } = bestPaths(e);
+        const { paths } = state.ip.forwarding(t, e);
         lines.push(
           prefixText(e.prefix),
           `  unicast-${ip}-chain`,

@@ -284,10 +284,10 @@ describe('simulated requests', () => {
 
   it('answer everything else with UNIMPLEMENTED: replies, dumps (through their ping), cursor streams', async () => {
     const { vpp } = await fresh();
-    assert.deepEqual((await vpp.call('bridge_domain_add_del', { bd_id: 1, is_add: true })).value, {
+    assert.deepEqual((await vpp.call('l2fib_add_del', { bd_id: 1, is_add: true })).value, {
       retval: RV.UNIMPLEMENTED,
     });
-    const dump = await vpp.dump('acl_dump', { acl_index: NONE });
+    const dump = await vpp.dump('macip_acl_dump', { acl_index: NONE });
     assert.deepEqual(dump.details, []);
     assert.equal(dump.ping.retval, RV.UNIMPLEMENTED);
     assert.equal((await vpp.dump('sw_interface_dump', {}, 10)).ping.retval, 0, 'only that dump’s ping fails');

@@ -72,6 +72,8 @@ export class VppSimulator extends EventEmitter<{
   private world!: World;
   private _generation = 0;
   private pid: number;
+  /** when the current "VPP" started (ms since the epoch) */
+  private startedAt = 0;
   private readonly protocol: VppProtocol;
   private segment: SimStats | undefined;
 
@@ -290,12 +292,18 @@ export class VppSimulator extends EventEmitter<{
 
   // ---- connections --------------------------------------------------------
 
-  /** A new VPP: fresh state, the message table of this generation. */
+  /**
+   * A new VPP: fresh state, the message table of this generation, and a boot
+   * time of its own (later than the last one, however quick the restart), as
+   * the stats segment's /sys/boottime shows it.
+   */
   private reset(): void {
     const o = this.opts;
+    const startedAt = Math.max(Date.now(), this.startedAt + 1);
+    this.startedAt = startedAt;
     this.world = {
       vpePid: this.pid,
-      state: new SimState({ ...DEFAULT_SYSTEM, ...o.system, vpePid: this.pid, startedAt: Date.now() }, o.interfaces),
+      state: new SimState({ ...DEFAULT_SYSTEM, ...o.system, vpePid: this.pid, startedAt }, o.interfaces),
       table: buildMessageTable(o.model, {
         seed: (o.idSeed ?? 0) + this._generation,
         omit: o.messageTable?.omit,

@@ -194,7 +194,7 @@ export class SimStats {
       const state = this.opts.state();
       let packetsThisTick = 0;
       for (const i of state.interfaces.all()) {
-        if (i.instance === undefined) continue; // local0 carries nothing
+        if (i.kind !== 'loopback') continue; // local0 and tunnels carry nothing
         for (let t = 0; t < this.threads; t++) {
           const packets = BigInt(1 + ((i.swIfIndex * 7 + this.ticks + t) % 10));
           const bytes = packets * BigInt(64 + ((i.swIfIndex * 131) % 1400));

@@ -2,7 +2,7 @@
 import type { Value } from '../../codec/types.ts';
 import { NONE, RV } from '../retval.ts';
 import type { SimState } from '../state/index.ts';
-import { bestPaths, makePath, NH_PROTO, PATH_TYPE, type FibEntry, type FibPath, type FibTable } from '../state/ip.ts';
+import { makePath, NH_PROTO, PATH_TYPE, type FibEntry, type FibPath, type FibTable } from '../state/ip.ts';
 import { parsePrefix, prefixText } from '../state/prefix.ts';
 import { bool, text, u32, type HandlerContext, type HandlerSet } from './types.ts';
 
@@ -12,7 +12,14 @@ const PATH_TYPE_SOURCE_LOOKUP = 7;
 /** fib_path_flags VPP reports back: resolve via attached, via host */
 const KEPT_PATH_FLAGS = [1, 2];
 /** FIB sources by number, as ip_route_v2 carries them (fib_source.h) */
-const SOURCE_IDS: Record<string, number> = { special: 1, interface: 4, api: 8, 'default-route': 20 };
+const SOURCE_IDS: Record<string, number> = {
+  special: 1,
+  interface: 4,
+  api: 8,
+  adjacency: 15,
+  'recursive-resolution': 18,
+  'default-route': 20,
+};
 
 const isZeroAddress = (s: string): boolean => s === '' || s === '0.0.0.0' || s === '::';
 
@@ -65,8 +72,8 @@ export function pathToApi(p: FibPath): Value {
   };
 }
 
-function routeToApi(t: FibTable, e: FibEntry, withSource: boolean): Value {
-  const { source, paths } = bestPaths(e);
+function routeToApi(state: SimState, t: FibTable, e: FibEntry, withSource: boolean): Value {
+  const { source, paths } = state.ip.forwarding(t, e);
   const route: Value = {
     table_id: t.tableId,
     stats_index: e.statsIndex,
@@ -115,7 +122,7 @@ function routeDump(withSource: boolean) {
     const src = withSource ? u32(req.src) : 0;
     for (const e of state.ip.routes(table)) {
       if (src && ![...e.sources.keys()].some((s) => SOURCE_IDS[s] === src)) continue;
-      yield routeToApi(table, e, withSource);
+      yield routeToApi(state, table, e, withSource);
     }
   };
 }

@@ -2,8 +2,12 @@
  * Everything a simulated VPP remembers between requests; a restart starts
  * from a fresh SimState.
  */
+import { AclTable } from './acl.ts';
 import { IF_EVENT, InterfaceTable } from './interfaces.ts';
 import { IpState } from './ip.ts';
+import { BridgeDomains } from './l2.ts';
+import { NeighborTable } from './neighbors.ts';
+import { IpipTunnels } from './tunnels.ts';
 
 export interface SystemInfo {
   program: string;
@@ -30,6 +34,10 @@ export const DEFAULT_SYSTEM: Omit<SystemInfo, 'vpePid' | 'startedAt'> = {
 export class SimState {
   readonly interfaces: InterfaceTable;
   readonly ip: IpState;
+  readonly acl: AclTable;
+  readonly l2: BridgeDomains;
+  readonly ipip: IpipTunnels;
+  readonly neighbors: NeighborTable;
   /** want_interface_events: the pid each subscribed client gave, by client index */
   readonly interfaceEventClients = new Map<number, number>();
   /** interface events not yet sent: IF_EVENT bits by sw_if_index, batched as VPP does */
@@ -41,10 +49,24 @@ export class SimState {
   ) {
     this.interfaces = new InterfaceTable({
       event: (sw, bits) => this.pending.set(sw, (this.pending.get(sw) ?? 0) | bits),
-      adminChanged: (sw) => this.ip.adminChanged(sw),
-      deleting: (sw) => this.ip.interfaceDeleted(sw),
+      adminChanged: (sw, up) => {
+        this.ip.adminChanged(sw);
+        this.neighbors.adminChanged(sw, up);
+        this.ipip.refresh(sw);
+      },
+      // every module lets go of an interface being deleted, as their VPP delete hooks do
+      deleting: (sw) => {
+        this.acl.interfaceDeleted(sw);
+        this.l2.interfaceDeleted(sw);
+        this.neighbors.interfaceDeleted(sw);
+        this.ip.interfaceDeleted(sw);
+      },
     });
     this.ip = new IpState(this.interfaces);
+    this.acl = new AclTable(this.interfaces);
+    this.l2 = new BridgeDomains(this.interfaces);
+    this.ipip = new IpipTunnels(this.interfaces, this.ip);
+    this.neighbors = new NeighborTable(this.interfaces, this.ip);
     for (let i = 0; i < loopbacks; i++)
       if (this.interfaces.createLoopback(undefined).retval !== 0)
         throw new RangeError(`VPP has loopback instances 0 to 16383: ${loopbacks} loopbacks do not fit`);

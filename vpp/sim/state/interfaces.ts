@@ -1,21 +1,26 @@
 /**
  * VPP's software interfaces as far as the simulator models them: local0 at
- * index 0 and loopbacks. The rules are VPP's (vnet/interface.c,
- * vnet/ethernet/interface.c): freed sw_if_index values are reused, a loopback
- * takes the lowest free instance and is named `loop<instance>`, its default MAC
- * is de:ad:00:00:00:<instance>, its link follows its admin state, and only
- * loopbacks can be deleted.
+ * index 0, loopbacks and tunnels. The rules are VPP's (vnet/interface.c,
+ * vnet/ethernet/interface.c): sw_if_index values come from a pool (the index
+ * freed last is reused first), a loopback takes the lowest free instance and is
+ * named `loop<instance>`, its default MAC is de:ad:00:00:00:<instance>, the
+ * link of a loopback or a tunnel follows its admin state, and local0 stays.
  */
 import { NONE, RV } from '../retval.ts';
+import { IndexPool } from './pool.ts';
+
+/** what made the interface: it decides which requests may delete it */
+export type InterfaceKind = 'local' | 'loopback' | 'ipip';
 
 export interface SimInterface {
   readonly swIfIndex: number;
   readonly name: string;
-  /** VPP's device class name: `local` or `Loopback` */
+  readonly kind: InterfaceKind;
+  /** VPP's device class name: `local`, `Loopback`, `IPIP tunnel device` */
   readonly devType: string;
   /** loopback instance; undefined for local0 */
   readonly instance: number | undefined;
-  /** undefined for interfaces that are not ethernet (local0) */
+  /** undefined for interfaces that are not ethernet (local0, tunnels) */
   mac: string | undefined;
   adminUp: boolean;
   linkUp: boolean;
@@ -39,6 +44,7 @@ export const IF_EVENT = {
 export interface InterfaceObserver {
   /** an interface event for subscribers (bits of IF_EVENT) */
   event(swIfIndex: number, bits: number): void;
+  /** admin state changed, and the link with it */
   adminChanged(swIfIndex: number, up: boolean): void;
   /** the interface is about to go away */
   deleting(swIfIndex: number): void;
@@ -53,11 +59,20 @@ function loopbackMac(instance: number): string {
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
+/** What a tunnel's interface looks like; the tunnel module names it. */
+export interface TunnelInterfaceSpec {
+  name: string;
+  kind: Exclude<InterfaceKind, 'local' | 'loopback'>;
+  devType: string;
+  /** VPP's max frame size less the encapsulation */
+  linkMtu: number;
+  /** the L3 MTU VPP gives it */
+  mtu: number;
+}
+
 export class InterfaceTable {
-  /** by sw_if_index; holes are deleted interfaces */
-  private readonly slots: (SimInterface | undefined)[] = [];
-  /** freed sw_if_index values, reused last-freed first as VPP's pools do */
-  private readonly free: number[] = [];
+  /** by sw_if_index */
+  private readonly pool = new IndexPool<SimInterface>();
   private readonly instances = new Set<number>();
   /** no instance below this one is free */
   private lowestFree = 0;
@@ -66,9 +81,10 @@ export class InterfaceTable {
   changes = 0;
 
   constructor(private readonly observer: InterfaceObserver) {
-    this.add({
-      swIfIndex: 0,
+    this.pool.add((swIfIndex) => ({
+      swIfIndex,
       name: 'local0',
+      kind: 'local',
       devType: 'local',
       instance: undefined,
       mac: undefined,
@@ -77,15 +93,16 @@ export class InterfaceTable {
       mtu: [0, 0, 0, 0],
       linkMtu: 0,
       tag: '',
-    });
+    }));
+    this.added(this.pool.get(0)!);
   }
 
   get(swIfIndex: number): SimInterface | undefined {
-    return this.slots[swIfIndex];
+    return this.pool.get(swIfIndex);
   }
 
   has(swIfIndex: number): boolean {
-    return this.slots[swIfIndex] !== undefined;
+    return this.pool.has(swIfIndex);
   }
 
   named(name: string): SimInterface | undefined {
@@ -97,18 +114,18 @@ export class InterfaceTable {
   }
 
   /** Every interface, by sw_if_index. */
-  *all(): IterableIterator<SimInterface> {
-    for (const i of this.slots) if (i) yield i;
+  all(): IterableIterator<SimInterface> {
+    return this.pool.values();
   }
 
   /** create_loopback(_instance); `mac` empty or all zero: VPP's default MAC. */
   createLoopback(mac: string | undefined, instance?: number): { retval: number; swIfIndex: number } {
     const inst = this.allocInstance(instance);
     if (inst === undefined) return { retval: RV.INVALID_REGISTRATION, swIfIndex: NONE };
-    const swIfIndex = this.free.pop() ?? this.slots.length;
-    this.add({
+    const i = this.pool.add((swIfIndex) => ({
       swIfIndex,
       name: `loop${inst}`,
+      kind: 'loopback',
       devType: 'Loopback',
       instance: inst,
       mac: mac && mac !== ZERO_MAC ? mac : loopbackMac(inst),
@@ -117,54 +134,72 @@ export class InterfaceTable {
       mtu: [LOOPBACK_MTU, 0, 0, 0],
       linkMtu: LOOPBACK_MTU,
       tag: '',
-    });
-    this.observer.event(swIfIndex, IF_EVENT.ADD);
-    return { retval: RV.OK, swIfIndex };
+    }));
+    this.added(i);
+    return { retval: RV.OK, swIfIndex: i.swIfIndex };
   }
 
   /** delete_loopback: anything but an existing loopback is an invalid index. */
   deleteLoopback(swIfIndex: number): number {
-    const i = this.slots[swIfIndex];
-    if (!i || i.instance === undefined) return RV.INVALID_SW_IF_INDEX;
-    // VPP takes the interface down before it deletes it
-    this.setAdminUp(swIfIndex, false);
-    this.observer.deleting(swIfIndex);
-    this.slots[swIfIndex] = undefined;
-    this.free.push(swIfIndex);
-    this.instances.delete(i.instance);
-    this.lowestFree = Math.min(this.lowestFree, i.instance);
-    this.byName.delete(i.name);
-    this.changes++;
-    this.observer.event(swIfIndex, IF_EVENT.DEL);
+    const i = this.pool.get(swIfIndex);
+    if (i?.kind !== 'loopback') return RV.INVALID_SW_IF_INDEX;
+    this.delete(i);
+    this.instances.delete(i.instance!);
+    this.lowestFree = Math.min(this.lowestFree, i.instance!);
     return RV.OK;
+  }
+
+  /** The interface of a new tunnel: no MAC, down, from the same pool of indexes. */
+  createTunnel(spec: TunnelInterfaceSpec): SimInterface {
+    const i = this.pool.add((swIfIndex) => ({
+      swIfIndex,
+      name: spec.name,
+      kind: spec.kind,
+      devType: spec.devType,
+      instance: undefined,
+      mac: undefined,
+      adminUp: false,
+      linkUp: false,
+      mtu: [spec.mtu, 0, 0, 0],
+      linkMtu: spec.linkMtu,
+      tag: '',
+    }));
+    this.added(i);
+    return i;
+  }
+
+  /** A tunnel's interface goes with its tunnel; the tunnel module checks the kind. */
+  deleteTunnel(swIfIndex: number): void {
+    const i = this.pool.get(swIfIndex);
+    if (i && i.kind !== 'local' && i.kind !== 'loopback') this.delete(i);
   }
 
   /** sw_interface_set_flags: only a change of state makes events. */
   setAdminUp(swIfIndex: number, up: boolean): number {
-    const i = this.slots[swIfIndex];
+    const i = this.pool.get(swIfIndex);
     if (!i) return RV.INVALID_SW_IF_INDEX;
     if (i.adminUp === up) return RV.OK;
     i.adminUp = up;
     this.observer.event(swIfIndex, up ? IF_EVENT.ADMIN_UP : IF_EVENT.ADMIN_DOWN);
-    this.observer.adminChanged(swIfIndex, up);
-    // a loopback's link follows its admin state
-    if (i.instance !== undefined && i.linkUp !== up) {
+    // the link of a loopback or a tunnel follows its admin state; local0's stays down
+    if (i.kind !== 'local' && i.linkUp !== up) {
       i.linkUp = up;
       this.observer.event(swIfIndex, up ? IF_EVENT.LINK_UP : IF_EVENT.LINK_DOWN);
     }
+    this.observer.adminChanged(swIfIndex, up);
     return RV.OK;
   }
 
   setMtu(swIfIndex: number, mtu: readonly number[]): number {
-    const i = this.slots[swIfIndex];
+    const i = this.pool.get(swIfIndex);
     if (!i) return RV.INVALID_SW_IF_INDEX;
     i.mtu = [mtu[0] ?? 0, mtu[1] ?? 0, mtu[2] ?? 0, mtu[3] ?? 0];
     return RV.OK;
   }
 
-  /** Non-ethernet interfaces (local0) cannot change MAC: VPP answers UNIMPLEMENTED. */
+  /** Non-ethernet interfaces (local0, tunnels) cannot change MAC: VPP answers UNIMPLEMENTED. */
   setMac(swIfIndex: number, mac: string): number {
-    const i = this.slots[swIfIndex];
+    const i = this.pool.get(swIfIndex);
     if (!i) return RV.INVALID_SW_IF_INDEX;
     if (i.mac === undefined) return RV.UNIMPLEMENTED;
     i.mac = mac || ZERO_MAC;
@@ -172,7 +207,7 @@ export class InterfaceTable {
   }
 
   setTag(swIfIndex: number, tag: string): number {
-    const i = this.slots[swIfIndex];
+    const i = this.pool.get(swIfIndex);
     if (!i) return RV.INVALID_SW_IF_INDEX;
     i.tag = tag;
     return RV.OK;
@@ -193,9 +228,19 @@ export class InterfaceTable {
     return i;
   }
 
-  private add(i: SimInterface): void {
-    this.slots[i.swIfIndex] = i;
+  private added(i: SimInterface): void {
     this.byName.set(i.name, i);
     this.changes++;
+    if (i.kind !== 'local') this.observer.event(i.swIfIndex, IF_EVENT.ADD);
+  }
+
+  /** VPP takes an interface down before it deletes it; then every module lets go of it. */
+  private delete(i: SimInterface): void {
+    this.setAdminUp(i.swIfIndex, false);
+    this.observer.deleting(i.swIfIndex);
+    this.pool.delete(i.swIfIndex);
+    this.byName.delete(i.name);
+    this.changes++;
+    this.observer.event(i.swIfIndex, IF_EVENT.DEL);
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RV } from '../retval.ts';
 import { SimState } from './index.ts';
-import { bestPaths, makePath, NH_PROTO, PATH_TYPE, type FibTable } from './ip.ts';
+import { makePath, NH_PROTO, PATH_TYPE, type FibTable } from './ip.ts';
 import { parsePrefix, prefixText } from './prefix.ts';
 
 const SYSTEM = {
@@ -23,7 +23,7 @@ function world(): SimState {
 /** prefix → [stats index, path types] of the best source, as a dump shows them */
 function routes(s: SimState, t: FibTable): Record<string, [number, number[]]> {
   return Object.fromEntries(
-    s.ip.routes(t).map((e) => [prefixText(e.prefix), [e.statsIndex, bestPaths(e).paths.map((p) => p.type)]]),
+    s.ip.routes(t).map((e) => [prefixText(e.prefix), [e.statsIndex, s.ip.forwarding(t, e).paths.map((p) => p.type)]]),
   );
 }
 
@@ -111,7 +111,7 @@ describe('IP state', () => {
     assert.equal(routes(s, t4(s))['10.0.0.2/32'], undefined);
   });
 
-  it('keep a deleted table while interfaces are bound to it, without its API routes', () => {
+  it('keep a deleted table, API routes and all, while interfaces are bound to it', () => {
     const s = world();
     s.ip.addTable(false, 7, 'blue');
     assert.equal(t4(s, 7).name, 'blue');
@@ -119,7 +119,7 @@ describe('IP state', () => {
     s.ip.bindTable(1, false, 7);
     assert.equal(s.ip.deleteTable(false, 7), RV.OK);
     assert.ok(s.ip.table(false, 7));
-    assert.equal(routes(s, t4(s, 7))['192.168.0.0/16'], undefined);
+    assert.ok(routes(s, t4(s, 7))['192.168.0.0/16']);
     s.ip.bindTable(1, false, 0);
     assert.equal(s.ip.table(false, 7), undefined, 'gone with its last interface');
     assert.equal(s.ip.deleteTable(false, 0), RV.OK, 'table 0 stays');
@@ -134,7 +134,7 @@ describe('IP state', () => {
     assert.equal(stats, 8);
     s.ip.addRoute(t, pfx, [via('10.0.0.2')], true);
     assert.deepEqual(
-      bestPaths(t.entries.get([...t.entries.keys()].find((k) => k.endsWith('/24'))!)!).paths.map((p) => p.nh),
+      s.ip.forwarding(t, t.entries.get([...t.entries.keys()].find((k) => k.endsWith('/24'))!)!).paths.map((p) => p.nh),
       ['10.0.0.1', '10.0.0.2'],
     );
     assert.equal(s.ip.addRoute(t, pfx, [via('10.0.0.3')], false), 8, 'same entry, same stats index');
@@ -162,7 +162,7 @@ describe('IP state', () => {
     s.ip.addAddress(1, parsePrefix('2001:db8::1/64'));
     const r = routes(s, s.ip.table(true, 0)!);
     assert.deepEqual(r['2001:db8::1/128'], [8, [PATH_TYPE.LOCAL]]);
-    assert.deepEqual(r['2001:db8::1/64'], [9, [PATH_TYPE.NORMAL]]);
+    assert.deepEqual(r['2001:db8::/64'], [9, [PATH_TYPE.NORMAL]]);
   });
 
   it('drop the addresses and routes of a deleted interface', () => {
@@ -175,5 +175,59 @@ describe('IP state', () => {
     assert.deepEqual(s.ip.addressesOf(1, false), []);
     assert.equal(Object.keys(routes(s, t4(s, 3))).length, 5);
     assert.equal(t4(s, 3).boundInterfaces, 0);
+  });
+
+  it('make the routes of a prefix two addresses share once, from the first, for as long as either remains', () => {
+    const s = world();
+    s.interfaces.setAdminUp(1, true);
+    s.ip.addAddress(1, parsePrefix('10.5.0.1/24'));
+    s.ip.addAddress(1, parsePrefix('10.5.0.2/24'));
+    const r = routes(s, t4(s));
+    assert.ok(r['10.5.0.1/24'] && r['10.5.0.2/32'] && r['10.5.0.1/32']);
+    assert.equal(r['10.5.0.2/24'], undefined);
+    s.ip.delAddress(1, parsePrefix('10.5.0.1/24'));
+    assert.ok(routes(s, t4(s))['10.5.0.1/24'], 'the prefix keeps the form it was made with');
+    s.interfaces.setAdminUp(1, false);
+    s.interfaces.setAdminUp(1, true);
+    assert.ok(routes(s, t4(s))['10.5.0.2/24'], 'made again from the address that remains');
+  });
+
+  it('track the next hop of a recursive path: its entry forwards as its cover does', () => {
+    const s = world();
+    const t = t4(s);
+    const recursive = (nh: string, tableId = 0) =>
+      makePath({ type: PATH_TYPE.NORMAL, proto: NH_PROTO.IP4, nh, tableId });
+    const rr = (prefix: string) => {
+      const e = t.entries.get([...t.entries.keys()].find((k) => prefixText(t.entries.get(k)!.prefix) === prefix)!);
+      return e && s.ip.forwarding(t, e);
+    };
+    s.ip.addRoute(t, parsePrefix('10.1.0.0/24'), [recursive('192.0.2.1')], false);
+    s.ip.addRoute(t, parsePrefix('10.1.1.0/24'), [recursive('192.0.2.1')], false);
+    assert.deepEqual(rr('192.0.2.1/32'), {
+      source: 'recursive-resolution',
+      paths: [makePath({ type: PATH_TYPE.DROP, proto: NH_PROTO.IP4 })],
+    });
+    s.interfaces.setAdminUp(1, true);
+    s.ip.addAddress(1, parsePrefix('192.0.2.9/24'));
+    assert.deepEqual(rr('192.0.2.1/32')!.paths, [via('192.0.2.1')], 'through the attached cover’s interface');
+    s.ip.addRoute(t, parsePrefix('192.0.2.0/28'), [recursive('198.51.100.1')], false);
+    assert.deepEqual(rr('192.0.2.1/32')!.paths, [recursive('198.51.100.1')], 'the cover’s own paths');
+    s.ip.addRoute(t, parsePrefix('198.51.100.0/24'), [recursive('198.51.100.1')], false);
+    assert.deepEqual(rr('198.51.100.1/32')!.paths[0]!.type, PATH_TYPE.DROP, 'a cover through itself is a loop');
+    s.ip.deleteRoute(t, parsePrefix('10.1.0.0/24'), [], false);
+    assert.ok(rr('192.0.2.1/32'), 'one path still tracks it');
+    s.ip.deleteRoute(t, parsePrefix('10.1.1.0/24'), [], false);
+    assert.equal(rr('192.0.2.1/32'), undefined);
+  });
+
+  it('keep a deleted table while a recursive path resolves through it', () => {
+    const s = world();
+    s.ip.addTable(false, 13, '');
+    const through13 = makePath({ type: PATH_TYPE.NORMAL, proto: NH_PROTO.IP4, nh: '10.0.0.1', tableId: 13 });
+    s.ip.addRoute(t4(s), parsePrefix('10.13.0.0/24'), [through13], false);
+    s.ip.deleteTable(false, 13);
+    assert.ok(routes(s, t4(s, 13))['10.0.0.1/32']);
+    s.ip.deleteRoute(t4(s), parsePrefix('10.13.0.0/24'), [], false);
+    assert.equal(s.ip.table(false, 13), undefined);
   });
 });
