@@ -191,12 +191,10 @@ forEachBackend('gRPC', (backend) => {
       it('answers UNIMPLEMENTED for what the simulator does not do', async () => {
         const acl = await import('../clients/typescript/generated/vpp/acl.js');
         const client = new acl.AclClient(stack.grpcTarget, credentials.createInsecure());
-        const err = (await promisify
-          .unary(client.aclAddReplace.bind(client), { acl_index: 4294967295, tag: 'e2e', r: [] })
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          )) as ServiceError;
+        const err = (await promisify.unary(client.macipAclAdd.bind(client), { tag: 'e2e', r: [] }).then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as ServiceError;
         client.close();
         assert.equal(err.code, status.UNIMPLEMENTED);
         assert.match(err.details, /UNIMPLEMENTED/);

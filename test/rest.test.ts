@@ -174,7 +174,7 @@ forEachBackend('REST gateway', (backend) => {
     // the real VPP implements it: only the simulator has this answer
     if (backend.kind === 'sim')
       it('501 for what the simulator does not implement', async () => {
-        await expectError('/Acl/AclAddReplace/request', { acl_index: 4294967295, r: [] }, 501, 12, /UNIMPLEMENTED/);
+        await expectError('/Acl/MacipAclAdd/request', { r: [] }, 501, 12, /UNIMPLEMENTED/);
       });
 
     it('400 naming the field for a bad address, a wrong type, an unknown field or enum', async () => {
