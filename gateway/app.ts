@@ -21,6 +21,7 @@ import { registerBatchRoutes } from './batch/routes.ts';
 import { grpcClient } from './grpc/channel.ts';
 import { GrpcCallError } from './grpc/client.ts';
 import { checkReady } from './grpc/readiness.ts';
+import type { Upstream } from './grpc/upstream.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
 import { gatewayGuards } from './security/guards.ts';
@@ -40,6 +41,19 @@ const noSchemas = (): never => {
   throw new Error('the gateway declares no route schemas');
 };
 
+/** One line when the gRPC server goes away or stops answering, one when it answers again. */
+function logUpstream(upstream: Upstream, log: Logger): void {
+  upstream.on('state', (c) => {
+    if (c.state === 'not_responding') log.warn({ grpc: upstream.target, silentMs: c.silentMs }, c.reason);
+    else if (c.state === 'unreachable') log.warn({ grpc: upstream.target }, c.reason);
+    else if (c.state === 'ready' && c.downMs !== undefined)
+      log.info(
+        { grpc: upstream.target, downMs: c.downMs },
+        `the gRPC server at ${upstream.target} answers again, after ${(c.downMs / 1000).toFixed(1)} s`,
+      );
+  });
+}
+
 function sendError(reply: FastifyReply, err: GatewayError): void {
   void reply
     .code(err.httpStatus)
@@ -52,6 +66,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   const guards = gatewayGuards(cfg, routes, log);
   const client = grpcClient(cfg);
   const metrics = new GatewayMetrics();
+  metrics.watchUpstream(client.upstream);
+  logUpstream(client.upstream, log);
   const tls =
     cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined;
   // path → verb of every API route: a known path asked with another method is 405
@@ -217,6 +233,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
 
   const { host, port } = parseHostPort(cfg.listen, '--listen');
   await app.listen({ host, port });
+  // the connection's state is known, and shown, before the first request
+  client.connect();
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { parseGatewayConfig } from './config.ts';
 
-const VARS = ['VPP_RPC_GRPC_TLS', 'VPP_RPC_READ_ONLY', 'VPP_RPC_DENY', 'VPP_RPC_AUTH_TOKENS_FILE'];
+const VARS = [
+  'VPP_RPC_GRPC_TLS',
+  'VPP_RPC_READ_ONLY',
+  'VPP_RPC_DENY',
+  'VPP_RPC_AUTH_TOKENS_FILE',
+  'VPP_RPC_GRPC_PING_INTERVAL_MS',
+  'VPP_RPC_GRPC_PING_MISSES',
+];
 
 describe('gateway settings', () => {
   afterEach(() => {
@@ -36,5 +43,16 @@ describe('gateway settings', () => {
     assert.deepEqual([env.readOnly, env.deny, env.authTokens], [true, ['cli_inband', 'Ip/*'], '/etc/vpp-rpc/tokens']);
     const flags = parseGatewayConfig(['--deny', 'Vlib/*', '--deny', 'cli', '--rate-limit', '0.5']);
     assert.deepEqual([flags.deny, flags.rateLimit, flags.rateBurst], [['Vlib/*', 'cli'], 0.5, 0]);
+  });
+
+  it('probes the gRPC server every second by default; 0 turns the probe off', () => {
+    const c = parseGatewayConfig([]);
+    assert.deepEqual([c.grpcPingIntervalMs, c.grpcPingTimeoutMs, c.grpcPingMisses], [1000, 250, 2]);
+    process.env.VPP_RPC_GRPC_PING_INTERVAL_MS = '0';
+    process.env.VPP_RPC_GRPC_PING_MISSES = '3';
+    const env = parseGatewayConfig([]);
+    assert.deepEqual([env.grpcPingIntervalMs, env.grpcPingMisses], [0, 3]);
+    const flags = parseGatewayConfig(['--grpc-ping-interval', '500', '--grpc-ping-timeout', '100']);
+    assert.deepEqual([flags.grpcPingIntervalMs, flags.grpcPingTimeoutMs, flags.grpcPingMisses], [500, 100, 3]);
   });
 });

@@ -25,6 +25,10 @@ export interface GatewayConfig extends SecurityConfig {
   grpcCert?: string;
   grpcKey?: string;
   grpcServerName?: string;
+  /** the liveness probe of the connection to the gRPC server; interval 0: none */
+  grpcPingIntervalMs: number;
+  grpcPingTimeoutMs: number;
+  grpcPingMisses: number;
   /** API requests per second per client IP; 0: no limit */
   rateLimit: number;
   /** requests a client may make at once before the rate applies; 0: the rate, at least 1 */
@@ -86,6 +90,30 @@ export function gatewayCommand(): Command {
       ),
     )
     .addOption(
+      new Option(
+        '--grpc-ping-interval <ms>',
+        'ping the gRPC server after this long without a word from it (0: no probe)',
+      )
+        .env('VPP_RPC_GRPC_PING_INTERVAL_MS')
+        .default(1000)
+        .argParser(limitArg),
+    )
+    .addOption(
+      new Option('--grpc-ping-timeout <ms>', "how long a ping waits for the gRPC server's answer")
+        .env('VPP_RPC_GRPC_PING_TIMEOUT_MS')
+        .default(250)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--grpc-ping-misses <n>',
+        'unanswered pings in a row before the gRPC server is declared not responding',
+      )
+        .env('VPP_RPC_GRPC_PING_MISSES')
+        .default(2)
+        .argParser(positiveInt),
+    )
+    .addOption(
       new Option('--rate-limit <per-second>', 'API requests per second per client IP (0: no limit)')
         .env('VPP_RPC_RATE_LIMIT')
         .default(0)
@@ -106,9 +134,22 @@ export function gatewayCommand(): Command {
 
 export function parseGatewayConfig(argv: string[]): GatewayConfig {
   const cmd = gatewayCommand().parse(argv, { from: 'user' });
-  const o = cmd.opts<Omit<GatewayConfig, 'requestTimeoutMs'> & { requestTimeout: number }>();
+  const o = cmd.opts<
+    Omit<GatewayConfig, 'requestTimeoutMs' | 'grpcPingIntervalMs' | 'grpcPingTimeoutMs'> & {
+      requestTimeout: number;
+      grpcPingInterval: number;
+      grpcPingTimeout: number;
+    }
+  >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (Boolean(o.grpcCert) !== Boolean(o.grpcKey)) cmd.error('--grpc-cert and --grpc-key go together');
   const grpcTls = readSwitch(cmd, 'grpcTls') || Boolean(o.grpcCa || o.grpcCert);
-  return { ...o, ...securityConfig(cmd), grpcTls, requestTimeoutMs: o.requestTimeout };
+  return {
+    ...o,
+    ...securityConfig(cmd),
+    grpcTls,
+    requestTimeoutMs: o.requestTimeout,
+    grpcPingIntervalMs: o.grpcPingInterval,
+    grpcPingTimeoutMs: o.grpcPingTimeout,
+  };
 }

@@ -1,6 +1,10 @@
-/** Prometheus metrics of the gateway: requests by route and HTTP status, and latency. */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+/**
+ * Prometheus metrics of the gateway: requests by route and HTTP status, and
+ * latency; the state of its connection to the gRPC server, and the probe's pings.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS_BUCKETS } from '../lib/metrics-http.ts';
+import { UPSTREAM_STATES, type Upstream } from './grpc/upstream.ts';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -27,6 +31,48 @@ export class GatewayMetrics {
       buckets: METRICS_BUCKETS,
       registers,
     });
+  }
+
+  /** The connection to the gRPC server: its state, its liveness probe, its new sessions. */
+  watchUpstream(upstream: Upstream): void {
+    const registers = [this.registry];
+    const state = new Gauge({
+      name: 'vpp_rpc_gateway_upstream_state',
+      help: 'State of the connection to the gRPC server (1 for the current one)',
+      labelNames: ['state'],
+      registers,
+    });
+    new Gauge({
+      name: 'vpp_rpc_gateway_upstream_up',
+      help: '1 while the gRPC server answers on the connection',
+      registers,
+      collect() {
+        this.set(upstream.state === 'ready' ? 1 : 0);
+      },
+    });
+    const pings = new Counter({
+      name: 'vpp_rpc_gateway_upstream_pings_total',
+      help: 'HTTP/2 PINGs sent to the gRPC server after a quiet interval',
+      registers,
+    });
+    const misses = new Counter({
+      name: 'vpp_rpc_gateway_upstream_ping_misses_total',
+      help: 'PINGs the gRPC server did not answer in time, with nothing else heard from it',
+      registers,
+    });
+    const dials = new Counter({
+      name: 'vpp_rpc_gateway_upstream_dials_total',
+      help: 'Connections opened to the gRPC server (the first, and each one replacing a lost one)',
+      registers,
+    });
+    const show = (current: string): void => {
+      for (const s of UPSTREAM_STATES) state.set({ state: s }, s === current ? 1 : 0);
+    };
+    show(upstream.state);
+    upstream.on('state', (c) => show(c.state));
+    upstream.on('ping', () => pings.inc());
+    upstream.on('miss', () => misses.inc());
+    upstream.on('dial', () => dials.inc());
   }
 
   observe(route: string, httpStatus: number, startedAt: bigint): void {

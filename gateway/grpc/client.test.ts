@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import http2 from 'node:http2';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { GrpcCallError, GrpcClient, type GrpcCall } from './client.ts';
+import { GrpcCallError, GrpcClient, grpcFrame, type GrpcCall } from './client.ts';
+import { checkReady } from './readiness.ts';
+import type { UpstreamState } from './upstream.ts';
+import { waitFor } from '../../test/support/observe.ts';
 
 const id = (b: Buffer): Buffer => b;
-const method = (path: string, responseStream: boolean): grpc.MethodDefinition<Buffer, Buffer> => ({
+const method = (
+  path: string,
+  responseStream: boolean,
+  requestStream = false,
+): grpc.MethodDefinition<Buffer, Buffer> => ({
   path,
-  requestStream: false,
+  requestStream,
   responseStream,
   requestSerialize: id,
   requestDeserialize: id,
@@ -16,11 +24,16 @@ const method = (path: string, responseStream: boolean): grpc.MethodDefinition<Bu
   responseDeserialize: id,
 });
 
+interface Seen {
+  auth?: string;
+  deadline?: number;
+  /** calls the server saw cancelled (by the client, or at their deadline) */
+  cancelled: number;
+}
+
 /** A grpc-js server with the calls the tests need. */
-async function server(
-  port = 0,
-): Promise<{ server: grpc.Server; port: number; seen: { auth?: string; deadline?: number } }> {
-  const seen: { auth?: string; deadline?: number } = {};
+async function server(port = 0): Promise<{ server: grpc.Server; port: number; seen: Seen }> {
+  const seen: Seen = { cancelled: 0 };
   const s = new grpc.Server();
   s.addService(
     {
@@ -28,6 +41,9 @@ async function server(
       Fail: method('/t.T/Fail', false),
       Slow: method('/t.T/Slow', false),
       Count: method('/t.T/Count', true),
+      Never: method('/t.T/Never', false),
+      Hold: method('/t.T/Hold', true),
+      Chat: method('/t.T/Chat', true, true),
     } as grpc.ServiceDefinition,
     {
       Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
@@ -41,7 +57,26 @@ async function server(
         metadata.set('grpc-status-details-bin', Buffer.from([1, 2, 3]));
         cb({ code: grpc.status.NOT_FOUND, details: 'no such thing: ünïcode', metadata } as grpc.ServiceError);
       },
-      Slow: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => setTimeout(() => cb(null, Buffer.from('late')), 500),
+      Slow: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+        const timer = setTimeout(() => cb(null, Buffer.from('late')), 500);
+        call.on('cancelled', () => {
+          clearTimeout(timer);
+          seen.cancelled++;
+        });
+      },
+      // answers nothing until the call goes
+      Never: (call: grpc.ServerUnaryCall<Buffer, Buffer>) => call.on('cancelled', () => seen.cancelled++),
+      // one message, then nothing until the call goes: an event stream
+      Hold: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
+        call.write(Buffer.from('subscribed'));
+        call.on('cancelled', () => seen.cancelled++);
+      },
+      // each message answered: a batch
+      Chat: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+        call.on('data', (m: Buffer) => call.write(Buffer.concat([Buffer.from('re:'), m])));
+        call.on('end', () => call.end());
+        call.on('cancelled', () => seen.cancelled++);
+      },
       Count: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
         const n = call.request[0]!;
         for (let i = 0; i < n; i++) call.write(Buffer.alloc(1000, i));
@@ -137,20 +172,24 @@ describe('the gateway gRPC client', () => {
     assert.equal(r.error?.details, 'gone mid-stream');
   });
 
-  it('ends a call at its deadline with DEADLINE_EXCEEDED', async () => {
-    const t0 = Date.now();
+  it('ends a call at its deadline with DEADLINE_EXCEEDED, and the server sees it end', async () => {
+    const cancelled = s.seen.cancelled;
+    // the server would answer `late` after 500 ms: the call ends without that answer
     const err = (await client
       .unary('/t.T/Slow', Buffer.alloc(0), { deadline: Date.now() + 50 })
       .catch((e: unknown) => e)) as GrpcCallError;
+    assert.ok(err instanceof GrpcCallError, String(err));
     assert.equal(err.code, grpc.status.DEADLINE_EXCEEDED);
-    assert.ok(Date.now() - t0 < 450, 'before the server answered');
+    await waitFor('the server sees the call cancelled', () => s.seen.cancelled > cancelled);
   });
 
   it('cancels a call', async () => {
+    const cancelled = s.seen.cancelled;
     const call = client.call('/t.T/Slow', Buffer.alloc(0));
     const r = collect(call);
     call.cancel();
     call.cancel();
+    await waitFor('the server sees the call cancelled', () => s.seen.cancelled > cancelled);
     // a cancelled call reports nothing more
     const outcome = await Promise.race([r, new Promise((res) => setTimeout(() => res('quiet'), 700))]);
     assert.equal(outcome, 'quiet');
@@ -158,23 +197,49 @@ describe('the gateway gRPC client', () => {
 });
 
 describe('the gateway gRPC client when the server goes away', () => {
-  it('answers UNAVAILABLE while the server is down and reconnects by itself after', async () => {
+  it('answers UNAVAILABLE while the server is down, dialling again with backoff rather than per call, and reconnects by itself after', async () => {
     const first = await server();
-    const client = new GrpcClient({ target: `127.0.0.1:${first.port}` });
-    assert.equal((await client.unary('/t.T/Echo', Buffer.from('a'))).toString(), 'echo:a');
-    first.server.forceShutdown();
-    const down = (await client.unary('/t.T/Echo', Buffer.from('b')).catch((e: unknown) => e)) as GrpcCallError;
-    assert.equal(down.code, grpc.status.UNAVAILABLE);
-    const again = await server(first.port);
-    let reply: string | undefined;
-    for (let i = 0; i < 50 && reply === undefined; i++)
-      reply = await client.unary('/t.T/Echo', Buffer.from('c')).then(
-        (b) => b.toString(),
-        () => new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)),
+    const client = new GrpcClient({
+      target: `127.0.0.1:${first.port}`,
+      reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 },
+    });
+    let again: Awaited<ReturnType<typeof server>> | undefined;
+    try {
+      let dials = 0;
+      client.upstream.on('dial', () => dials++);
+      assert.equal((await client.unary('/t.T/Echo', Buffer.from('a'))).toString(), 'echo:a');
+      first.server.forceShutdown();
+      const down = (await client.unary('/t.T/Echo', Buffer.from('b')).catch((e: unknown) => e)) as GrpcCallError;
+      assert.equal(down.code, grpc.status.UNAVAILABLE);
+      await waitFor('the client knows the server is gone', () => client.upstream.state === 'unreachable');
+      // one call after the other: each would find no session, and dial, if the client did not know better
+      const since = performance.now();
+      const dialsBefore = dials;
+      for (let i = 0; i < 50; i++) {
+        const err = (await client.unary('/t.T/Echo', Buffer.from('b')).catch((e: unknown) => e)) as GrpcCallError;
+        assert.equal(err.code, grpc.status.UNAVAILABLE);
+        assert.match(err.details, /^the gRPC server at 127\.0\.0\.1:\d+ is unreachable: ./);
+      }
+      // at most one attempt per backoff delay (at least 800 ms, jitter included)
+      const allowed = 1 + Math.floor((performance.now() - since) / 800);
+      assert.ok(
+        dials - dialsBefore <= allowed,
+        `${dials - dialsBefore} dials for 50 calls, at most ${allowed} expected`,
       );
-    assert.equal(reply, 'echo:c');
-    client.close();
-    again.server.forceShutdown();
+      again = await server(first.port);
+      await waitFor('calls are served again', () =>
+        client.unary('/t.T/Echo', Buffer.from('c')).then(
+          () => true,
+          () => false,
+        ),
+      );
+      assert.equal((await client.unary('/t.T/Echo', Buffer.from('c'))).toString(), 'echo:c');
+      assert.equal(client.upstream.state, 'ready');
+    } finally {
+      client.close();
+      first.server.forceShutdown();
+      again?.server.forceShutdown();
+    }
   });
 
   it('ends a call in flight with UNAVAILABLE when the connection to the server dies, not as cancelled', async () => {
@@ -197,7 +262,228 @@ describe('the gateway gRPC client when the server goes away', () => {
     const client = new GrpcClient({ target: '127.0.0.1:1' });
     const err = (await client.unary('/t.T/Echo', Buffer.alloc(0)).catch((e: unknown) => e)) as GrpcCallError;
     assert.equal(err.code, grpc.status.UNAVAILABLE);
-    assert.match(err.details, /unreachable/);
+    assert.match(err.details, /^the gRPC server is unreachable: connect ECONNREFUSED/);
+    // the next calls know it already
+    const next = (await client.unary('/t.T/Echo', Buffer.alloc(0)).catch((e: unknown) => e)) as GrpcCallError;
+    assert.equal(next.code, grpc.status.UNAVAILABLE);
+    assert.equal(next.details, 'the gRPC server at 127.0.0.1:1 is unreachable: connect ECONNREFUSED 127.0.0.1:1');
+    const ready = await checkReady(client);
+    assert.deepEqual(ready, { ready: false, status: 'UNREACHABLE', reason: next.details, grpc: 'unreachable' });
     client.close();
+  });
+});
+
+/**
+ * A TCP proxy in front of a server that freezes it as SIGSTOP would: its
+ * connections stay open but nothing is read or forwarded either way, and new
+ * connections are taken (as the kernel takes a stopped server's) but not served.
+ */
+async function freezableProxy(backendPort: number): Promise<{
+  port: number;
+  /** connections taken so far */
+  accepted: number;
+  freeze(): void;
+  thaw(): void;
+  close(): void;
+}> {
+  const sockets: Socket[] = [];
+  let frozen = false;
+  let accepted = 0;
+  const proxy = net.createServer((client) => {
+    accepted++;
+    const backend = net.connect(backendPort, '127.0.0.1');
+    for (const [from, to] of [
+      [client, backend],
+      [backend, client],
+    ] as const) {
+      from.on('data', (d) => to.write(d));
+      from.on('close', () => to.destroy());
+      from.on('error', () => {});
+      sockets.push(from);
+      if (frozen) from.pause();
+    }
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return {
+    port: (proxy.address() as net.AddressInfo).port,
+    get accepted() {
+      return accepted;
+    },
+    freeze() {
+      frozen = true;
+      for (const socket of sockets) socket.pause();
+    },
+    thaw() {
+      frozen = false;
+      for (const socket of sockets) socket.resume();
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      proxy.close();
+    },
+  };
+}
+
+describe('the gateway gRPC client when the server stops answering', () => {
+  const keepalive = { intervalMs: 200, timeoutMs: 100, misses: 2 };
+  const NOT_RESPONDING = /^the gRPC server at 127\.0\.0\.1:\d+ is not responding: no answer for \d+\.\d s$/;
+  /** a deadline beyond the test: a call that ends was ended by the probe, not by its deadline */
+  const far = (): number => Date.now() + 600_000;
+  const refusedAsSilent = (err: unknown): void => {
+    assert.ok(err instanceof GrpcCallError, String(err));
+    assert.equal(err.code, grpc.status.UNAVAILABLE);
+    assert.match(err.details, NOT_RESPONDING);
+  };
+
+  it(
+    'ends the calls on a silent session and fails new ones at once with UNAVAILABLE; serves again when the server answers',
+    { timeout: 60_000 },
+    async () => {
+      const s = await server();
+      const proxy = await freezableProxy(s.port);
+      const client = new GrpcClient({ target: `127.0.0.1:${proxy.port}`, keepalive });
+      const states: UpstreamState[] = [];
+      const probe = { pings: 0, misses: 0 };
+      client.upstream.on('state', (c) => states.push(c.state));
+      client.upstream.on('ping', () => probe.pings++);
+      client.upstream.on('miss', () => probe.misses++);
+      try {
+        assert.equal((await client.unary('/t.T/Echo', Buffer.from('a'))).toString(), 'echo:a');
+        // under way when the server stops: a unary call, an event stream, and a stream both ways (a batch)
+        const unary = client.unary('/t.T/Never', Buffer.alloc(0), { deadline: far() }).catch((e: unknown) => e);
+        const hold = client.call('/t.T/Hold', Buffer.alloc(0), { deadline: far() });
+        const held = collect(hold);
+        const chat = client.open('/t.T/Chat', { deadline: far() });
+        const chatted = collect(chat);
+        chat.write(grpcFrame(Buffer.from('1')));
+        await Promise.all([once(hold, 'data'), once(chat, 'data')]);
+        const cancelled = s.seen.cancelled;
+
+        proxy.freeze();
+        const [u, h, c] = await Promise.all([unary, held, chatted]);
+        refusedAsSilent(u);
+        refusedAsSilent(h.error);
+        refusedAsSilent(c.error);
+        assert.deepEqual(
+          [h.messages.length, c.messages.map(String)],
+          [1, ['re:1']],
+          'the streams got what the server sent before it stopped',
+        );
+        assert.equal(client.upstream.state, 'not_responding');
+        assert.ok(probe.misses >= keepalive.misses && probe.pings >= probe.misses, JSON.stringify(probe));
+
+        // meanwhile every new call fails at once, whatever its deadline, saying why
+        const refused = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            client.unary('/t.T/Echo', Buffer.from('b'), { deadline: far() }).catch((e: unknown) => e),
+          ),
+        );
+        refused.forEach(refusedAsSilent);
+        const stream = await collect(client.call('/t.T/Count', Buffer.from([3, 0]), { deadline: far() }));
+        refusedAsSilent(stream.error);
+        assert.equal(stream.messages.length, 0);
+        const ready = await checkReady(client);
+        assert.deepEqual([ready.ready, ready.status, ready.grpc], [false, 'UNREACHABLE', 'not_responding']);
+        assert.match(ready.reason!, NOT_RESPONDING);
+        // the silent session is gone, and a new one waits for the server
+        await waitFor('a new session is dialled', () => proxy.accepted >= 2);
+
+        proxy.thaw();
+        await waitFor('calls are served again', () =>
+          client.unary('/t.T/Echo', Buffer.from('c')).then(
+            () => true,
+            () => false,
+          ),
+        );
+        assert.equal((await client.unary('/t.T/Echo', Buffer.from('d'))).toString(), 'echo:d');
+        assert.deepEqual(states, ['connecting', 'ready', 'not_responding', 'ready']);
+        // readiness no longer says the connection is down (this server has no health service to say more)
+        const readyAgain = await checkReady(client);
+        assert.equal(readyAgain.grpc, undefined, JSON.stringify(readyAgain));
+        // the server, running again, finds the calls of the dropped session gone
+        await waitFor('the server sees the three calls end', () => s.seen.cancelled >= cancelled + 3);
+      } finally {
+        client.close();
+        proxy.close();
+        s.server.forceShutdown();
+      }
+    },
+  );
+
+  it(
+    'declares a server that never answers a new session not responding, and serves once it does',
+    { timeout: 60_000 },
+    async () => {
+      const s = await server();
+      const proxy = await freezableProxy(s.port);
+      proxy.freeze();
+      const client = new GrpcClient({ target: `127.0.0.1:${proxy.port}`, keepalive });
+      try {
+        refusedAsSilent(
+          await client.unary('/t.T/Echo', Buffer.from('a'), { deadline: far() }).catch((e: unknown) => e),
+        );
+        assert.equal(client.upstream.state, 'not_responding');
+        refusedAsSilent(
+          await client.unary('/t.T/Echo', Buffer.from('a'), { deadline: far() }).catch((e: unknown) => e),
+        );
+        proxy.thaw();
+        await waitFor('calls are served', () =>
+          client.unary('/t.T/Echo', Buffer.from('b')).then(
+            () => true,
+            () => false,
+          ),
+        );
+        assert.equal(client.upstream.state, 'ready');
+      } finally {
+        client.close();
+        proxy.close();
+        s.server.forceShutdown();
+      }
+    },
+  );
+
+  it('does not blame the server for a busy event loop of its own', { timeout: 60_000 }, async () => {
+    const s = await server();
+    const client = new GrpcClient({ target: `127.0.0.1:${s.port}`, keepalive });
+    const states: UpstreamState[] = [];
+    client.upstream.on('state', (c) => states.push(c.state));
+    // the server's answers wait in the socket while this process is busy for longer than the probe tolerates
+    const busy = (): void => {
+      const until = Date.now() + 3 * (keepalive.intervalMs * keepalive.misses + keepalive.timeoutMs);
+      while (Date.now() < until);
+    };
+    try {
+      client.connect();
+      busy(); // before the session is answered
+      assert.equal((await client.unary('/t.T/Echo', Buffer.from('a'))).toString(), 'echo:a');
+      await new Promise((r) => setTimeout(r, keepalive.intervalMs));
+      busy(); // while the probe watches it
+      assert.equal((await client.unary('/t.T/Echo', Buffer.from('b'))).toString(), 'echo:b');
+      assert.deepEqual(states, ['connecting', 'ready']);
+    } finally {
+      client.close();
+      s.server.forceShutdown();
+    }
+  });
+
+  it('leaves a server that is slow to answer a call, but answers pings, alone', { timeout: 60_000 }, async () => {
+    const s = await server();
+    // pings go out while the call waits (each interval without a word), and the server answers them
+    const client = new GrpcClient({
+      target: `127.0.0.1:${s.port}`,
+      keepalive: { intervalMs: 100, timeoutMs: 250, misses: 2 },
+    });
+    const states: UpstreamState[] = [];
+    let pings = 0;
+    client.upstream.on('state', (c) => states.push(c.state));
+    client.upstream.on('ping', () => pings++);
+    try {
+      assert.equal((await client.unary('/t.T/Slow', Buffer.alloc(0), { deadline: far() })).toString(), 'late');
+      assert.ok(pings > 0, 'the probe pinged while the call waited');
+      assert.deepEqual(states, ['connecting', 'ready']);
+    } finally {
+      client.close();
+      s.server.forceShutdown();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A lean gRPC client over node:http2 for the gateway: unary and
  * server-streaming calls carrying pre-encoded messages, on one long-lived
- * HTTP/2 session that comes back by itself when the server restarts.
+ * HTTP/2 session that comes back by itself when the server restarts, and
+ * fails calls at once while the server is gone or not answering (upstream.ts).
  *
  * The gateway calls one kind of server, its own; grpc-js's general client
  * (interceptors, load balancing, per-call objects) costs it more than half of
@@ -11,6 +12,8 @@
 import { EventEmitter } from 'node:events';
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { status } from '../../lib/grpc/status.ts';
+import { DEFAULT_KEEPALIVE, type KeepaliveOptions } from './keepalive.ts';
+import { DEFAULT_RECONNECT, Upstream, type ReconnectOptions } from './upstream.ts';
 
 export interface CallOptions {
   /** absolute deadline, ms since the epoch */
@@ -38,6 +41,10 @@ export interface GrpcClientOptions {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; servername?: string };
   /** largest message accepted from the server */
   maxMessageBytes?: number;
+  /** HTTP/2 PINGs on a quiet session, to notice a server that stopped answering; false: none. Default DEFAULT_KEEPALIVE */
+  keepalive?: KeepaliveOptions | false;
+  /** when to dial again after the server went away. Default 100 ms doubling to 5 s */
+  reconnect?: ReconnectOptions;
 }
 
 const { NGHTTP2_CANCEL } = http2.constants;
@@ -129,12 +136,24 @@ export class GrpcCall extends EventEmitter<{
   /** the server's trailers (with the status), once the call ended with them */
   trailers: IncomingHttpHeaders | undefined;
 
+  /** A call that fails with `err` before it starts: nothing is sent. */
+  static refused(err: GrpcCallError): GrpcCall {
+    const call = new GrpcCall(undefined, undefined, 0);
+    // after the caller has had its turn to listen
+    process.nextTick(() => call.fail(err));
+    return call;
+  }
+
   constructor(
-    private readonly stream: ClientHttp2Stream,
+    /** undefined: a call refused before it started */
+    private readonly stream: ClientHttp2Stream | undefined,
     deadline: number | undefined,
     max: number,
+    /** why the call's session was dropped under it, if it was: that is then what ended the call */
+    dropped: () => GrpcCallError | undefined = () => undefined,
   ) {
     super();
+    if (!stream) return;
     const reader = new MessageReader(max);
     if (deadline !== undefined && Number.isFinite(deadline))
       this.timer = setTimeout(
@@ -182,15 +201,24 @@ export class GrpcCall extends EventEmitter<{
       // Node closes the streams of a lost session with CANCEL, which is not the caller cancelling
       if (this.done) return;
       this.finish(
-        new GrpcCallError(
-          status.UNAVAILABLE,
-          `the gRPC server closed the call (HTTP/2 code ${stream.rstCode ?? 0})`,
-          undefined,
-        ),
+        dropped() ??
+          new GrpcCallError(
+            status.UNAVAILABLE,
+            `the gRPC server closed the call (HTTP/2 code ${stream.rstCode ?? 0})`,
+            undefined,
+          ),
       );
     });
     stream.on('error', (err) =>
-      this.fail(new GrpcCallError(status.UNAVAILABLE, `the gRPC server is unreachable: ${err.message}`, undefined)),
+      this.fail(
+        dropped() ??
+          // a call queued on a session that failed to connect: its cause says why
+          new GrpcCallError(
+            status.UNAVAILABLE,
+            `the gRPC server is unreachable: ${(err.cause instanceof Error ? err.cause : err).message}`,
+            undefined,
+          ),
+      ),
     );
     stream.on('drain', () => this.emit('drain'));
   }
@@ -200,28 +228,28 @@ export class GrpcCall extends EventEmitter<{
    * opened by `open`. False when HTTP/2 flow control holds them: wait for `drain`.
    */
   write(frames: Buffer): boolean {
-    if (this.done || this.stream.closed) return true;
+    if (this.done || !this.stream || this.stream.closed) return true;
     return this.stream.write(frames);
   }
 
   /** No more messages from this side (half-close), after `last` if given; the server's answers go on. */
   end(last?: Buffer): void {
-    if (!this.done && !this.stream.closed) this.stream.end(last);
+    if (!this.done && this.stream && !this.stream.closed) this.stream.end(last);
   }
 
   pause(): void {
-    this.stream.pause();
+    this.stream?.pause();
   }
 
   resume(): void {
-    this.stream.resume();
+    this.stream?.resume();
   }
 
   cancel(): void {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    this.stream.close(NGHTTP2_CANCEL);
+    this.stream?.close(NGHTTP2_CANCEL);
   }
 
   /** The server ended the call with this status: its stream is over, nothing to reset. */
@@ -243,13 +271,14 @@ export class GrpcCall extends EventEmitter<{
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
+    if (this.stream && !this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
     this.emit('error', err);
   }
 }
 
 export class GrpcClient {
-  private session: ClientHttp2Session | undefined;
+  /** the session calls go on, and whether the server answers on it */
+  readonly upstream: Upstream;
   private readonly authority: string;
   private readonly max: number;
   private closed = false;
@@ -257,27 +286,34 @@ export class GrpcClient {
   constructor(private readonly opts: GrpcClientOptions) {
     this.authority = `${opts.tls ? 'https' : 'http'}://${opts.target}`;
     this.max = opts.maxMessageBytes ?? 64 * 1024 * 1024;
+    this.upstream = new Upstream(
+      opts.target,
+      () => this.dial(),
+      opts.keepalive ?? DEFAULT_KEEPALIVE,
+      opts.reconnect ?? DEFAULT_RECONNECT,
+    );
   }
 
-  /** The session, opened (again) on demand: after a server restart the next call reconnects. */
-  private connection(): ClientHttp2Session {
-    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+  private dial(): ClientHttp2Session {
     const { tls } = this.opts;
     const session = http2.connect(this.authority, {
       ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.servername } : {}),
       settings: { enablePush: false },
     });
-    session.on('error', () => {}); // each call reports its own failure
-    session.on('goaway', () => {
-      if (this.session === session) this.session = undefined;
-    });
-    session.on('close', () => {
-      if (this.session === session) this.session = undefined;
-    });
     session.setTimeout(0);
     session.unref();
-    this.session = session;
     return session;
+  }
+
+  /** Dial the server now rather than at the first call. */
+  connect(): void {
+    this.upstream.connect();
+  }
+
+  /** Why calls fail at once now (the server is gone or not answering); undefined while they go to the server. */
+  unavailable(): GrpcCallError | undefined {
+    const why = this.upstream.failure();
+    return why === undefined ? undefined : new GrpcCallError(status.UNAVAILABLE, why, undefined);
   }
 
   /** Start a call; one request message, any number of response messages. */
@@ -300,8 +336,23 @@ export class GrpcClient {
     if (opts.deadline !== undefined && Number.isFinite(opts.deadline))
       headers['grpc-timeout'] = timeoutHeader(opts.deadline - Date.now());
     if (opts.authorization) headers.authorization = opts.authorization;
-    const stream = this.connection().request(headers);
-    return new GrpcCall(stream, opts.deadline, this.max);
+    const down = this.unavailable();
+    if (down) return GrpcCall.refused(down);
+    const session = this.upstream.session();
+    const dropped = (): GrpcCallError | undefined => {
+      const why = this.upstream.droppedBecause(session);
+      return why === undefined ? undefined : new GrpcCallError(status.UNAVAILABLE, why, undefined);
+    };
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(headers);
+    } catch (e) {
+      // the session failed a moment ago, and the news of it is on its way to the upstream's state
+      return GrpcCall.refused(
+        new GrpcCallError(status.UNAVAILABLE, `the gRPC server is unreachable: ${(e as Error).message}`, undefined),
+      );
+    }
+    return new GrpcCall(stream, opts.deadline, this.max, dropped);
   }
 
   /** A unary call: the one response message; `trailers` sees the server's trailers however it ends. */
@@ -333,6 +384,6 @@ export class GrpcClient {
 
   close(): void {
     this.closed = true;
-    this.session?.close();
+    this.upstream.close();
   }
 }

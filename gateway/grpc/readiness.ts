@@ -1,7 +1,9 @@
 /**
  * /readyz: the gRPC server answers its health check with SERVING (it is, while
  * VPP is connected). Otherwise the check's trailers say what VPP's connection
- * is (`vpp-state`: not_responding, reconnecting, …) and why.
+ * is (`vpp-state`: not_responding, reconnecting, …) and why. While the gateway
+ * knows the server itself to be unreachable or not responding, it says so at
+ * once, in the words its calls fail with (`grpc`: the connection's state).
  */
 import type { IncomingHttpHeaders } from 'node:http2';
 import { status } from '../../lib/grpc/status.ts';
@@ -13,6 +15,8 @@ export interface Readiness {
   reason?: string;
   /** the server's VPP connection: connected, not_responding, reconnecting, … */
   vpp?: string;
+  /** the connection to the gRPC server, when it is down: unreachable, not_responding */
+  grpc?: string;
 }
 
 const header = (t: IncomingHttpHeaders | undefined, name: string): string | undefined => {
@@ -23,6 +27,8 @@ const header = (t: IncomingHttpHeaders | undefined, name: string): string | unde
 const HEALTH_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 
 export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<Readiness> {
+  const down = client.unavailable();
+  if (down) return { ready: false, status: 'UNREACHABLE', reason: down.details, grpc: client.upstream.state };
   let res: Buffer;
   let trailers: IncomingHttpHeaders | undefined;
   try {
@@ -35,12 +41,16 @@ export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<
     );
   } catch (e) {
     const err = e as GrpcCallError;
-    const unreachable =
-      !(err instanceof GrpcCallError) || err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED;
+    const state = client.upstream.state;
     return {
       ready: false,
       status: 'UNREACHABLE',
-      reason: unreachable ? 'the gRPC server is unreachable' : err.details,
+      reason: !(err instanceof GrpcCallError)
+        ? 'the gRPC server is unreachable'
+        : err.code === status.DEADLINE_EXCEEDED
+          ? `the gRPC server did not answer its health check within ${timeoutMs} ms`
+          : err.details,
+      ...(state === 'unreachable' || state === 'not_responding' ? { grpc: state } : {}),
     };
   }
   // HealthCheckResponse{status = 1}: field 1 varint
