@@ -6,10 +6,12 @@
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttp2 } from 'node:http2';
 import { createServer as createTcp } from 'node:net';
+import { encodeFrame } from '../lib/grpc/wire.ts';
 import { announceReady, createLogger } from '../lib/log.ts';
 
 const log = createLogger('floor', 'info');
-const reply = Buffer.from([0, 0, 0, 0, 20, ...Buffer.alloc(20)]);
+/** a 20-byte message, the size of a small VPP reply */
+const reply = encodeFrame(Buffer.alloc(20));
 
 const tcp = createTcp((s) => {
   s.setNoDelay(true);

@@ -4,6 +4,7 @@
  * unwraps replies the same way, with no second copy through a codec per item.
  */
 import { decodeStatus, readFields, type RpcStatus } from '../../lib/grpc/status-details.ts';
+import { PREFIX_BYTES, writePrefix } from '../../lib/grpc/wire.ts';
 
 export const BATCH_CALL_PATH = '/vpprpc.Batch/Call';
 
@@ -82,10 +83,8 @@ export function batchRequestFrame(id: number, target: BatchTarget, request: Uint
     varintSize(anyLen) +
     anyLen +
     (extra ? extra.length : 0);
-  const out = Buffer.allocUnsafe(5 + msgLen);
-  out[0] = 0;
-  out.writeUInt32BE(msgLen, 1);
-  let p = 5;
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + msgLen);
+  let p = writePrefix(out, 0, msgLen);
   if (id) {
     out[p++] = 0x08;
     p = writeVarint(out, p, id);

@@ -13,6 +13,7 @@
  */
 import type { Http2Stream } from 'node:http2';
 import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
+import { encodeFrames } from '../../lib/grpc/wire.ts';
 
 /** The grpc-js object that owns the HTTP/2 stream; only what is used here. */
 interface BaseCall {
@@ -47,17 +48,7 @@ export function frameWriter(call: ServerDuplexStream<Buffer, Buffer>): FrameWrit
       return base.metadataSent && !base.stream.destroyed && !base.stream.writableEnded;
     },
     write(messages) {
-      let total = 0;
-      for (const m of messages) total += 5 + m.length;
-      const out = Buffer.allocUnsafe(total);
-      let p = 0;
-      for (const m of messages) {
-        out[p] = 0;
-        out.writeUInt32BE(m.length, p + 1);
-        m.copy(out, p + 5);
-        p += 5 + m.length;
-      }
-      return base.stream.write(out);
+      return base.stream.write(encodeFrames(messages));
     },
     onceDrain(fn) {
       base.stream.once('drain', fn);
