@@ -19,10 +19,11 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type protobuf from 'protobufjs';
-import { BatchCodec, BATCH_PATH } from '../lib/grpc/batch-client.ts';
+import { BatchCodec } from '../lib/grpc/batch-client.ts';
 import { encodeFrames, FrameReader } from '../lib/grpc/wire.ts';
 import { compileBinary } from '../lib/protobuf/index.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
+import { BATCH_PATH, GRPC_MEDIA_TYPE } from '../lib/wire-names.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import { ndjsonChunks, restBatch } from './batch-rest.ts';
 import { fmt, memoryOf, resetPeak } from './measure.ts';
@@ -102,7 +103,7 @@ export async function grpcBatch(
   const stream = session.request({
     ':method': 'POST',
     ':path': BATCH_PATH,
-    'content-type': 'application/grpc',
+    'content-type': GRPC_MEDIA_TYPE,
     te: 'trailers',
   });
   const RUN = 256;

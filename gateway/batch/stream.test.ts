@@ -116,17 +116,16 @@ function post(
   path: string,
   body: string,
   contentType = 'application/x-ndjson',
+  accept?: string,
 ): Promise<{ status: number; type: string; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': contentType } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), text }));
-      },
-    );
+    const headers = { 'content-type': contentType, ...(accept ? { accept } : {}) };
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), text }));
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -232,8 +231,33 @@ describe('REST batch routes (stand-in batch server)', () => {
     assert.equal(out[2]!.stats_index, 2);
   });
 
+  it('takes NDJSON under either name and answers under the name the client used', async () => {
+    const body = [route(1), route(2)].join('\n');
+    for (const [contentType, accept, answered] of [
+      ['application/x-ndjson', undefined, 'application/x-ndjson'],
+      ['application/ndjson', undefined, 'application/ndjson'],
+      ['Application/NDJSON; charset=utf-8', undefined, 'application/ndjson'],
+      ['application/x-ndjson', 'application/ndjson', 'application/ndjson'],
+      ['application/ndjson', 'application/x-ndjson, */*', 'application/x-ndjson'],
+    ] as const) {
+      const r = await post(gw.port, '/Ip/IpRouteAddDel/batch', body, contentType, accept);
+      assert.equal(r.status, 200, `${contentType}: ${r.text}`);
+      assert.equal(r.type, `${answered}; charset=utf-8`, `${contentType}, accept ${accept}`);
+      assert.deepEqual(
+        lines(r.text).map((l) => l.stats_index),
+        [0, 1],
+      );
+    }
+  });
+
   it('refuses what is wrong before the first item with a 4xx', async () => {
-    assert.equal((await post(gw.port, '/Ip/IpRouteAddDel/batch', route(1), 'text/csv')).status, 415);
+    const csv = await post(gw.port, '/Ip/IpRouteAddDel/batch', route(1), 'text/csv');
+    assert.equal(csv.status, 415);
+    assert.match(
+      JSON.parse(csv.text).message,
+      /send application\/x-ndjson or application\/ndjson \(a request per line\)/,
+    );
+    assert.equal((await post(gw.port, '/Ip/IpRouteAddDel/batch', route(1), 'application/jsonl')).status, 415);
     const bad = await post(gw.port, '/Ip/IpRouteAddDel/batch?stop_on_error=maybe', route(1));
     assert.equal(bad.status, 400);
     assert.match(JSON.parse(bad.text).message, /^stop_on_error/);

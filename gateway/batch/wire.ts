@@ -9,8 +9,7 @@ import { readStatus, type RpcStatus } from '../../lib/grpc/status-details.ts';
 import { PREFIX_BYTES, writePrefix } from '../../lib/grpc/wire.ts';
 import { WireReader } from '../../lib/protobuf/wire-reader.ts';
 import { WireType, WireWriter, tagOf, varintSize } from '../../lib/protobuf/wire-writer.ts';
-
-export const BATCH_CALL_PATH = '/vpprpc.Batch/Call';
+import { TYPE_URL_PREFIX } from '../../lib/wire-names.ts';
 
 const { VARINT, LEN } = WireType;
 
@@ -40,7 +39,7 @@ function stringField(field: number, s: string): Buffer {
 export function batchTarget(rpc: string, typeName: string): BatchTarget {
   return {
     rpcField: stringField(2, rpc),
-    typeUrlField: stringField(1, `type.googleapis.com/${typeName}`),
+    typeUrlField: stringField(1, TYPE_URL_PREFIX + typeName),
   };
 }
 

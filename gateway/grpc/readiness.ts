@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http2';
 import { status } from '../../lib/grpc/status.ts';
 import { WireReader } from '../../lib/protobuf/wire-reader.ts';
 import { WireType, tagOf } from '../../lib/protobuf/wire-writer.ts';
+import { HEALTH_CHECK_PATH, VPP_REASON_KEY, VPP_STATE_KEY } from '../../lib/wire-names.ts';
 import { GrpcCallError, type GrpcClient } from './client.ts';
 
 export interface Readiness {
@@ -43,7 +44,7 @@ export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<
   try {
     // HealthCheckRequest{service: ""} is the empty message
     res = await client.unary(
-      '/grpc.health.v1.Health/Check',
+      HEALTH_CHECK_PATH,
       Buffer.alloc(0),
       { deadline: Date.now() + timeoutMs },
       (t) => (trailers = t),
@@ -69,12 +70,12 @@ export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<
     };
   }
   const name = HEALTH_STATUS[code] ?? 'UNKNOWN';
-  const vpp = header(trailers, 'vpp-state');
+  const vpp = header(trailers, VPP_STATE_KEY);
   if (code === 1) return { ready: true, status: name };
   return {
     ready: false,
     status: name,
-    reason: header(trailers, 'vpp-reason') ?? 'the gRPC server is not connected to VPP',
+    reason: header(trailers, VPP_REASON_KEY) ?? 'the gRPC server is not connected to VPP',
     ...(vpp ? { vpp } : {}),
   };
 }

@@ -7,16 +7,17 @@
  */
 import { WireReader } from '../protobuf/wire-reader.ts';
 import { WireType, WireWriter, tagOf } from '../protobuf/wire-writer.ts';
+import { BAD_REQUEST_TYPE_URL, ERROR_INFO_TYPE_URL } from '../wire-names.ts';
 
 export interface ErrorInfo {
-  '@type': 'type.googleapis.com/google.rpc.ErrorInfo';
+  '@type': typeof ERROR_INFO_TYPE_URL;
   reason: string;
   domain: string;
   metadata: Record<string, string>;
 }
 
 export interface BadRequest {
-  '@type': 'type.googleapis.com/google.rpc.BadRequest';
+  '@type': typeof BAD_REQUEST_TYPE_URL;
   field_violations: { field: string; description: string }[];
 }
 
@@ -33,9 +34,6 @@ export interface RpcStatus {
   message: string;
   details: StatusDetail[];
 }
-
-const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
-const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest';
 
 const { VARINT, LEN } = WireType;
 
@@ -57,7 +55,7 @@ function writeMessage(w: WireWriter, field: number, body: (w: WireWriter) => voi
 /** A detail as google.protobuf.Any: its type URL and the packed message. */
 function writeDetail(w: WireWriter, d: StatusDetail): void {
   writeString(w, 1, d['@type']);
-  if (d['@type'] === ERROR_INFO) {
+  if (d['@type'] === ERROR_INFO_TYPE_URL) {
     const e = d as ErrorInfo;
     writeMessage(w, 2, (w) => {
       writeString(w, 1, e.reason);
@@ -68,7 +66,7 @@ function writeDetail(w: WireWriter, d: StatusDetail): void {
           writeString(w, 2, v);
         });
     });
-  } else if (d['@type'] === BAD_REQUEST) {
+  } else if (d['@type'] === BAD_REQUEST_TYPE_URL) {
     writeMessage(w, 2, (w) => {
       for (const f of (d as BadRequest).field_violations)
         writeMessage(w, 1, (w) => {
@@ -127,7 +125,7 @@ function readPair(r: WireReader, end: number): [string, string] {
 }
 
 function readErrorInfo(r: WireReader, end: number): ErrorInfo {
-  const e: ErrorInfo = { '@type': ERROR_INFO, reason: '', domain: '', metadata: {} };
+  const e: ErrorInfo = { '@type': ERROR_INFO_TYPE_URL, reason: '', domain: '', metadata: {} };
   readMessage(r, end, (key) => {
     if (key === FIELD1) e.reason = r.string(end);
     else if (key === FIELD2) e.domain = r.string(end);
@@ -141,7 +139,7 @@ function readErrorInfo(r: WireReader, end: number): ErrorInfo {
 }
 
 function readBadRequest(r: WireReader, end: number): BadRequest {
-  const b: BadRequest = { '@type': BAD_REQUEST, field_violations: [] };
+  const b: BadRequest = { '@type': BAD_REQUEST_TYPE_URL, field_violations: [] };
   readMessage(r, end, (key) => {
     if (key !== FIELD1) return false;
     const [field, description] = readPair(r, r.lengthEnd(end));
@@ -162,8 +160,8 @@ function readDetail(r: WireReader, end: number): StatusDetail {
     return true;
   });
   const inner = new WireReader(value);
-  if (type === ERROR_INFO) return readErrorInfo(inner, value.length);
-  if (type === BAD_REQUEST) return readBadRequest(inner, value.length);
+  if (type === ERROR_INFO_TYPE_URL) return readErrorInfo(inner, value.length);
+  if (type === BAD_REQUEST_TYPE_URL) return readBadRequest(inner, value.length);
   return { '@type': type, value: value.toString('base64') };
 }
 
