@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { Value } from '../vpp/codec/types.ts';
+import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 /** NDJSON of `n` lines, `line(i)` each, in chunks of about 64 KiB, made as the request takes them. */
 export function* ndjsonChunks(n: number, line: (i: number) => Value): Generator<Buffer> {
@@ -39,7 +40,7 @@ export function restBatch(rest: string, path: string, body: Iterable<Buffer>): P
     let firstError: string | undefined;
     const req = http.request(
       new URL(path, rest),
-      { method: 'POST', headers: { 'content-type': 'application/x-ndjson', accept: 'application/x-ndjson' } },
+      { method: 'POST', headers: { 'content-type': NDJSON_MEDIA_TYPE, accept: NDJSON_MEDIA_TYPE } },
       (res) => {
         if (res.statusCode !== 200) reject(new Error(`${path}: HTTP ${res.statusCode}`));
         let tail = '';

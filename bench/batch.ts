@@ -19,9 +19,11 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type protobuf from 'protobufjs';
-import { BatchCodec, BATCH_PATH } from '../lib/grpc/batch-client.ts';
+import { BatchCodec } from '../lib/grpc/batch-client.ts';
+import { encodeFrames, FrameReader } from '../lib/grpc/wire.ts';
 import { compileBinary } from '../lib/protobuf/index.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
+import { BATCH_PATH, GRPC_MEDIA_TYPE } from '../lib/wire-names.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import { ndjsonChunks, restBatch } from './batch-rest.ts';
 import { fmt, memoryOf, resetPeak } from './measure.ts';
@@ -101,28 +103,28 @@ export async function grpcBatch(
   const stream = session.request({
     ':method': 'POST',
     ':path': BATCH_PATH,
-    'content-type': 'application/grpc',
+    'content-type': GRPC_MEDIA_TYPE,
     te: 'trailers',
   });
   const RUN = 256;
   let answered = 0;
   let firstError: string | undefined;
   const done = new Promise<void>((resolve, reject) => {
-    let buf: Buffer = Buffer.alloc(0);
+    const reader = new FrameReader(64 * 1024 * 1024);
     stream.on('data', (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      let p = 0;
-      while (buf.length - p >= 5) {
-        const len = buf.readUInt32BE(p + 1);
-        if (buf.length - p - 5 < len) break;
-        const msg = buf.subarray(p + 5, p + 5 + len);
+      let messages: Buffer[];
+      try {
+        messages = reader.push(chunk);
+      } catch (e) {
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        return reject(e as Error);
+      }
+      for (const msg of messages) {
         // tag 0x1a: the error arm of the oneof; decode only those
         if (firstError === undefined && msg.includes(0x1a) && codec.decode(msg).error)
           firstError = codec.decode(msg).error!.message;
         answered++;
-        p += 5 + len;
       }
-      buf = buf.subarray(p);
     });
     stream.on('trailers', (t) => {
       const s = Number(t['grpc-status']);
@@ -132,15 +134,9 @@ export async function grpcBatch(
     stream.on('error', reject);
   });
   for (let i = 0; i < n; i += RUN) {
-    const frames: Buffer[] = [];
-    for (let j = i; j < Math.min(n, i + RUN); j++) {
-      const m = items(j, j === 0 ? { window } : undefined);
-      const head = Buffer.allocUnsafe(5);
-      head[0] = 0;
-      head.writeUInt32BE(m.length, 1);
-      frames.push(head, m);
-    }
-    if (!stream.write(Buffer.concat(frames))) await new Promise((r) => stream.once('drain', r));
+    const messages: Buffer[] = [];
+    for (let j = i; j < Math.min(n, i + RUN); j++) messages.push(items(j, j === 0 ? { window } : undefined));
+    if (!stream.write(encodeFrames(messages))) await new Promise((r) => stream.once('drain', r));
   }
   stream.end();
   await done;

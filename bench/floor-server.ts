@@ -6,10 +6,13 @@
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttp2 } from 'node:http2';
 import { createServer as createTcp } from 'node:net';
+import { encodeFrame } from '../lib/grpc/wire.ts';
 import { announceReady, createLogger } from '../lib/log.ts';
+import { GRPC_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 const log = createLogger('floor', 'info');
-const reply = Buffer.from([0, 0, 0, 0, 20, ...Buffer.alloc(20)]);
+/** a 20-byte message, the size of a small VPP reply */
+const reply = encodeFrame(Buffer.alloc(20));
 
 const tcp = createTcp((s) => {
   s.setNoDelay(true);
@@ -25,7 +28,7 @@ const h2 = createHttp2();
 h2.on('stream', (stream) => {
   stream.resume();
   stream.on('end', () => {
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.respond({ ':status': 200, 'content-type': GRPC_MEDIA_TYPE }, { waitForTrailers: true });
     stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
     stream.end(reply);
   });

@@ -14,6 +14,7 @@ import { startSim } from '../test/support/stack.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type protobuf from 'protobufjs';
 import { fmt, memoryOf } from './measure.ts';
+import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 3);
 const WARM_CALLS = 200;
@@ -143,7 +144,7 @@ async function restOnce(pool: Pool, s: Shape, body: string): Promise<void> {
     path: s.restPath,
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+    headers: { 'content-type': 'application/json', accept: NDJSON_MEDIA_TYPE },
   });
   if (res.statusCode !== 200) throw new Error(`${s.restPath}: HTTP ${res.statusCode} ${await res.body.text()}`);
   if (s.events) res.body.destroy();

@@ -28,6 +28,7 @@ import { footprint } from './footprint.ts';
 import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from './measure.ts';
 import { benchPrometheus } from './stats-prometheus.ts';
 import { benchStats } from './stats.ts';
+import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
 const LOAD = Number(process.env.BENCH_REQUESTS ?? 20000);
@@ -264,7 +265,7 @@ await timed('REST NDJSON', async () => {
   const res = await pool.request({
     path: '/Interface/SwInterfaceDump/request',
     method: 'POST',
-    headers: { accept: 'application/x-ndjson' },
+    headers: { accept: NDJSON_MEDIA_TYPE },
   });
   let n = 0;
   let rest = '';

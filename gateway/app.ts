@@ -25,7 +25,7 @@ import type { Upstream } from './grpc/upstream.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
 import { gatewayGuards } from './security/guards.ts';
-import { endEventStreams, negotiate, pipeStream } from './streams.ts';
+import { endEventStreams, negotiate, pipeStream, STREAM_MEDIA_TYPES } from './streams.ts';
 
 export interface RunningGateway {
   port: number;
@@ -123,20 +123,15 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   };
 
   const streaming = async (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const mode = negotiate(route, req.headers.accept);
-    if (!mode)
-      throw gatewayError(
-        status.INVALID_ARGUMENT,
-        'this route streams: accept application/json, application/x-ndjson or text/event-stream',
-        406,
-      );
+    const form = negotiate(route, req.headers.accept);
+    if (!form) throw gatewayError(status.INVALID_ARGUMENT, `this route streams: accept ${STREAM_MEDIA_TYPES}`, 406);
     const bytes = encodeRequest(route, req.body);
     // an event stream lasts until the caller leaves or its own timeout passes
     const deadline = deadlineOf(req, route.events ? undefined : cfg.requestTimeoutMs * 6);
     const call = client.call(route.grpcPath, bytes, callOptions(req, deadline));
     reply.hijack();
     const started = process.hrtime.bigint();
-    const outcome = await pipeStream(route, call, reply.raw, mode, route.events, (err) => {
+    const outcome = await pipeStream(route, call, reply.raw, form, route.events, (err) => {
       reply.raw.writeHead(err.httpStatus, { 'content-type': 'application/json; charset=utf-8' });
       reply.raw.end(JSON.stringify(err.body));
     });

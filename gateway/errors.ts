@@ -2,6 +2,7 @@
 import { status } from '../lib/grpc/status.ts';
 import type { GrpcCallError } from './grpc/client.ts';
 import { decodeStatus, type StatusDetail } from '../lib/grpc/status-details.ts';
+import { BAD_REQUEST_TYPE_URL } from '../lib/wire-names.ts';
 import { httpStatusOf } from './http-status.ts';
 
 export interface ErrorBody {
@@ -26,7 +27,7 @@ export function badRequest(field: string, description: string): GatewayError {
   return new GatewayError({
     code: status.INVALID_ARGUMENT,
     message: field ? `${field}: ${description}` : description,
-    details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description }] }],
+    details: [{ '@type': BAD_REQUEST_TYPE_URL, field_violations: [{ field, description }] }],
   });
 }
 

@@ -9,22 +9,34 @@ import { status } from '../lib/grpc/status.ts';
 import { fromCallError, gatewayError, type GatewayError } from './errors.ts';
 import type { GrpcCall, GrpcCallError } from './grpc/client.ts';
 import type { Route } from './routes.ts';
+import { JSON_MEDIA_TYPE, SSE_MEDIA_TYPE } from '../lib/wire-names.ts';
+import { mediaTypesIn, ndjsonTypeIn, NDJSON_NAMES, utf8 } from './media-types.ts';
 
 export type StreamMode = 'array' | 'ndjson' | 'sse';
 
-const CONTENT_TYPE: Record<StreamMode, string> = {
-  array: 'application/json; charset=utf-8',
-  ndjson: 'application/x-ndjson; charset=utf-8',
-  sse: 'text/event-stream; charset=utf-8',
-};
+/** How a stream is written: the form, and the media type it is answered with. */
+export interface StreamForm {
+  mode: StreamMode;
+  mediaType: string;
+}
 
-/** The form a caller asked for with Accept; undefined when it asked for nothing we write. */
-export function negotiate(route: Route, accept: string | undefined): StreamMode | undefined {
-  const a = (accept ?? '').toLowerCase();
-  if (a.includes('text/event-stream')) return 'sse';
-  if (a.includes('application/x-ndjson') || a.includes('application/jsonl')) return 'ndjson';
-  if (a.includes('application/json')) return 'array';
-  if (a === '' || a.includes('*/*') || a.includes('application/*')) return route.events ? 'sse' : 'array';
+const ARRAY: StreamForm = { mode: 'array', mediaType: JSON_MEDIA_TYPE };
+const SSE: StreamForm = { mode: 'sse', mediaType: SSE_MEDIA_TYPE };
+
+/** What a streaming route answers with, for messages. */
+export const STREAM_MEDIA_TYPES = `${JSON_MEDIA_TYPE}, ${NDJSON_NAMES} or ${SSE_MEDIA_TYPE}`;
+
+/**
+ * The form a caller asked for with Accept (NDJSON under the name it used);
+ * undefined when it asked for nothing we write.
+ */
+export function negotiate(route: Route, accept: string | undefined): StreamForm | undefined {
+  const types = mediaTypesIn(accept);
+  if (types.includes(SSE_MEDIA_TYPE)) return SSE;
+  const ndjson = ndjsonTypeIn(types);
+  if (ndjson) return { mode: 'ndjson', mediaType: ndjson };
+  if (types.includes(JSON_MEDIA_TYPE)) return ARRAY;
+  if (types.length === 0 || types.includes('*/*') || types.includes('application/*')) return route.events ? SSE : ARRAY;
   return undefined;
 }
 
@@ -48,11 +60,12 @@ export function pipeStream(
   route: Route,
   call: GrpcCall,
   res: ServerResponse,
-  mode: StreamMode,
+  form: StreamForm,
   /** an event stream's own end: its deadline passing is a normal end */
   endsByDeadline: boolean,
   sendError: (err: GatewayError) => void,
 ): Promise<StreamOutcome> {
+  const { mode } = form;
   return new Promise((resolve) => {
     let started = false;
     let finished = false;
@@ -86,7 +99,7 @@ export function pipeStream(
       if (started) return;
       started = true;
       res.writeHead(200, {
-        'content-type': CONTENT_TYPE[mode],
+        'content-type': utf8(form.mediaType),
         'cache-control': 'no-cache',
         ...(mode === 'sse' ? { 'x-accel-buffering': 'no' } : {}),
       });

@@ -4,6 +4,7 @@
  * answer up. Both processes use this module, so REST and gRPC agree.
  */
 import type { ErrorInfo } from './grpc/status-details.ts';
+import { ERROR_INFO_TYPE_URL } from './wire-names.ts';
 
 /** The shapes of vpp/api/mapping.ts `rpcShape`. */
 export type RpcKind = 'unary' | 'dump' | 'cursor' | 'events';
@@ -174,7 +175,7 @@ const REASONS = { 'read-only': 'READ_ONLY', deny: 'DENIED', allow: 'NOT_ALLOWED'
 /** The refusal as a google.rpc.ErrorInfo detail, for callers that read details rather than messages. */
 export function refusalInfo(r: Refusal): ErrorInfo {
   return {
-    '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+    '@type': ERROR_INFO_TYPE_URL,
     reason: REASONS[r.rule],
     domain: 'vpp-rpc',
     metadata: { rule: r.rule, ...(r.pattern ? { pattern: r.pattern } : {}) },

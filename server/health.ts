@@ -17,6 +17,7 @@ import {
 } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { compileBinary, type Value } from '../lib/protobuf/index.ts';
+import { HEALTH_SERVICE, VPP_REASON_KEY, VPP_STATE_KEY } from '../lib/wire-names.ts';
 import type { VppClient } from '../vpp/client/index.ts';
 
 const SERVING = 1;
@@ -51,7 +52,7 @@ function method(
   const req = compileBinary(health.lookupType(request));
   const res = compileBinary(health.lookupType(response));
   return {
-    path: `/grpc.health.v1.Health/${name}`,
+    path: `/${HEALTH_SERVICE}/${name}`,
     requestStream: false,
     responseStream,
     requestSerialize: (v) => Buffer.from(req.encode(v)),
@@ -79,9 +80,9 @@ export function addHealth(server: Server, services: string[], client: VppClient)
   client.on('state', (c) => set(c.state === 'connected'));
   const trailer = (): Metadata => {
     const m = new Metadata();
-    m.set('vpp-state', client.state);
+    m.set(VPP_STATE_KEY, client.state);
     const why = client.unavailable();
-    if (why) m.set('vpp-reason', printable(why.message));
+    if (why) m.set(VPP_REASON_KEY, printable(why.message));
     return m;
   };
 

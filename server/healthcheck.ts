@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import { parseHostPort } from '../lib/listen.ts';
+import { HEALTH_CHECK_PATH } from '../lib/wire-names.ts';
 
 const env = process.env;
 const { port } = parseHostPort(env.VPP_RPC_GRPC_LISTEN || '0.0.0.0:9111', 'VPP_RPC_GRPC_LISTEN');
@@ -27,7 +28,7 @@ const creds =
 const client = new Client(`127.0.0.1:${port}`, creds);
 const id = (b: Buffer): Buffer => b;
 client.makeUnaryRequest(
-  '/grpc.health.v1.Health/Check',
+  HEALTH_CHECK_PATH,
   id,
   id,
   Buffer.alloc(0),

@@ -6,6 +6,7 @@
  */
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { encodeStatus, type StatusDetail } from '../lib/grpc/status-details.ts';
+import { BAD_REQUEST_TYPE_URL, ERROR_INFO_TYPE_URL, STATUS_DETAILS_KEY } from '../lib/wire-names.ts';
 import { CodecError } from '../vpp/codec/types.ts';
 import { VppApiError, VppClientError, VppIncompatibleError } from '../vpp/client/errors.ts';
 
@@ -54,14 +55,14 @@ export function rpcFailure(
 ): RpcFailure {
   const metadata = new Metadata();
   for (const [k, v] of Object.entries(extra)) metadata.set(k, v);
-  if (details.length) metadata.set('grpc-status-details-bin', encodeStatus({ code, message, details }));
+  if (details.length) metadata.set(STATUS_DETAILS_KEY, encodeStatus({ code, message, details }));
   return Object.assign(new Error(message), { code, details: message, metadata }) as RpcFailure;
 }
 
 export function invalidArgument(field: string, description: string): RpcFailure {
   const message = field ? `${field}: ${description}` : description;
   return rpcFailure(status.INVALID_ARGUMENT, message, [
-    { '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description }] },
+    { '@type': BAD_REQUEST_TYPE_URL, field_violations: [{ field, description }] },
   ]);
 }
 
@@ -79,7 +80,7 @@ export function toStatus(err: unknown, request: string): RpcFailure {
   if (err instanceof VppApiError) {
     const details: StatusDetail[] = [
       {
-        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        '@type': ERROR_INFO_TYPE_URL,
         reason: err.symbol,
         domain: ERROR_DOMAIN,
         metadata: { retval: String(err.retval), message: request },
@@ -93,7 +94,7 @@ export function toStatus(err: unknown, request: string): RpcFailure {
   if (err instanceof VppIncompatibleError) {
     const details: StatusDetail[] = [
       {
-        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        '@type': ERROR_INFO_TYPE_URL,
         reason: err.vppCrc === undefined ? 'MESSAGE_MISSING' : 'CRC_MISMATCH',
         domain: ERROR_DOMAIN,
         metadata: { message: err.messageName, crc: err.ourCrc, ...(err.vppCrc ? { vpp_crc: err.vppCrc } : {}) },

@@ -129,6 +129,8 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
       assert.equal(a.reply!.type, 'vpp.ip.IpRouteAddDelReply');
       assert.equal(routeReply.decode(a.reply!.value).retval ?? 0, 0);
     }
+    // the replies went many to an HTTP/2 write: the grpc-js internals were found, nothing fell back
+    assert.equal(await metric(stack, 'vpp_rpc_batch_fast_path_fallbacks_total'), 0);
   });
 
   it('a bad route among good ones fails alone, with the unary RPC’s status', async () => {

@@ -194,6 +194,16 @@ function battery(start: () => Promise<{ stack: Stack; kill(): Promise<void> }>):
     assert.equal(await routesIn(stack, 1), 47);
   });
 
+  it('takes NDJSON under either name and answers under the one the body named', async () => {
+    for (const type of ['application/x-ndjson', 'application/ndjson']) {
+      const r = await batch(stack.rest, '/Memclnt/ControlPing/batch', 3, () => '{}', { contentType: type });
+      assert.equal(r.status, 200);
+      assert.equal(r.contentType, `${type}; charset=utf-8`);
+      assert.equal(r.answers.length, 3);
+      for (const a of r.answers) assert.equal(a.retval, 0, JSON.stringify(a));
+    }
+  });
+
   it('takes a JSON array and answers with one', async () => {
     const res = await fetch(`${stack.rest}/Memclnt/ControlPing/batch`, {
       method: 'POST',

@@ -42,7 +42,7 @@ forEachBackend('REST gateway', (backend) => {
     );
   });
 
-  it('returns a dump as a JSON array, and as NDJSON streamed line by line', async () => {
+  it('returns a dump as a JSON array, and as NDJSON (either name) streamed line by line', async () => {
     await post(url('/Interface/CreateLoopback/request'), { mac_address: '02:fe:00:00:20:01' });
     const array = await post(url('/Interface/SwInterfaceDump/request'), {});
     assert.equal(array.status, 200);
@@ -51,16 +51,20 @@ forEachBackend('REST gateway', (backend) => {
     assert.ok(Array.isArray(list));
     assert.equal(list[0]?.interface_name, 'local0');
     assert.ok(list.length >= 3);
-    const nd = await post(url('/Interface/SwInterfaceDump/request'), {}, { accept: 'application/x-ndjson' });
-    assert.match(nd.headers.get('content-type')!, /^application\/x-ndjson/);
-    const lines = nd.text
-      .trimEnd()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { sw_if_index: number });
-    assert.deepEqual(
-      lines.map((l) => l.sw_if_index),
-      list.map((l) => l.sw_if_index),
-    );
+    for (const type of ['application/x-ndjson', 'application/ndjson']) {
+      const nd = await post(url('/Interface/SwInterfaceDump/request'), {}, { accept: type });
+      assert.equal(nd.status, 200, nd.text);
+      assert.equal(nd.headers.get('content-type'), `${type}; charset=utf-8`);
+      const lines = nd.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { sw_if_index: number });
+      assert.deepEqual(
+        lines.map((l) => l.sw_if_index),
+        list.map((l) => l.sw_if_index),
+        type,
+      );
+    }
   });
 
   it('fetches a cursor stream (stream_msg) page by page as one array', async () => {

@@ -12,6 +12,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../lib/log.ts';
 import { shortService } from '../../lib/policy.ts';
 import { arraySource, ndjsonSource, runBatch, type AnswerFormat } from './stream.ts';
+import { JSON_MEDIA_TYPE, NDJSON_MEDIA_TYPE, type NdjsonMediaType } from '../../lib/wire-names.ts';
+import { mediaTypesIn, ndjsonTypeIn, NDJSON_NAMES } from '../media-types.ts';
 import { registerApiFamily, type ApiEndpoint } from '../api-routes.ts';
 import { batchRpc, mixedItems, Parsed, rpcsByName, singleRpcItems, type BatchRpc, type ItemParser } from './items.ts';
 import type { BatchOptions } from './wire.ts';
@@ -24,8 +26,6 @@ import type { GatewayGuards } from '../security/guards.ts';
 
 export const MIXED_BATCH_PATH = '/batch';
 
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines'];
-
 /** `/Ip/IpRouteAddDel/batch` */
 export function batchPath(route: Route): string {
   return `/${shortService(route.service)}/${route.method}/batch`;
@@ -36,11 +36,21 @@ export function batchable(routes: Route[]): Route[] {
   return routes.filter((r) => !r.streaming);
 }
 
+/** A body's form by its Content-Type: NDJSON under either name, or when none is given; a JSON array. */
 function bodyForm(contentType: string | undefined): 'ndjson' | 'array' | undefined {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === '' || NDJSON_TYPES.includes(type)) return 'ndjson';
-  if (type === 'application/json') return 'array';
+  const types = mediaTypesIn(contentType);
+  if (types.length === 0 || ndjsonTypeIn(types)) return 'ndjson';
+  if (types[0] === JSON_MEDIA_TYPE) return 'array';
   return undefined;
+}
+
+/** NDJSON answers go out under the name the client used: in Accept, else in Content-Type; else the first. */
+function answerType(req: FastifyRequest): NdjsonMediaType {
+  return (
+    ndjsonTypeIn(mediaTypesIn(req.headers.accept)) ??
+    ndjsonTypeIn(mediaTypesIn(req.headers['content-type'])) ??
+    NDJSON_MEDIA_TYPE
+  );
 }
 
 function flag(value: unknown, name: string): boolean {
@@ -89,7 +99,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchDeps): Map<
     if (!form)
       throw gatewayError(
         status.INVALID_ARGUMENT,
-        `content type ${req.headers['content-type']} is not supported: send application/x-ndjson (a request per line) or application/json (an array)`,
+        `content type ${req.headers['content-type']} is not supported: send ${NDJSON_NAMES} (a request per line) or ${JSON_MEDIA_TYPE} (an array)`,
         415,
       );
     const options = batchOptions((req.query ?? {}) as Record<string, unknown>);
@@ -112,7 +122,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchDeps): Map<
     } else source = ndjsonSource(req.raw, deps.bodyLimit);
     reply.hijack();
     const started = process.hrtime.bigint();
-    const format: AnswerFormat = { array: form === 'array', wrapped };
+    const format: AnswerFormat = { array: form === 'array', wrapped, ndjsonType: answerType(req) };
     const outcome = await runBatch(
       { client, callOptions: callOptions(req, deadline), options, parse, format },
       source,

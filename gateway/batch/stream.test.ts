@@ -8,25 +8,25 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { encodeStatus, readFields } from '../../lib/grpc/status-details.ts';
+import { compileBinary, loadServiceRoot } from '../../lib/protobuf/index.ts';
+import { WireType, WireWriter } from '../../lib/protobuf/wire-writer.ts';
+import { PROTO_DIR } from '../../test/support/paths.ts';
 import { createLogger } from '../../lib/log.ts';
 import { startGateway, type RunningGateway } from '../app.ts';
 import { parseGatewayConfig } from '../config.ts';
 import { LineSplitter, LineTooLong } from '../ndjson-lines.ts';
 
 const id = (b: Buffer): Buffer => b;
+const batchRoot = loadServiceRoot(PROTO_DIR, ['vpprpc/batch.proto']);
+const BatchRequest = compileBinary(batchRoot.lookupType('vpprpc.BatchRequest'));
+const BatchReply = compileBinary(batchRoot.lookupType('vpprpc.BatchReply'));
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 128) {
-    out.push((n % 128) | 128);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
+interface Request {
+  id?: bigint;
+  rpc?: string;
+  request?: { value?: Uint8Array };
+  options?: { stop_on_error?: boolean; window?: number };
 }
-const field = (n: number, bytes: Uint8Array): Buffer =>
-  Buffer.concat([varint((n << 3) | 2), varint(bytes.length), bytes]);
 
 interface Seen {
   items: number;
@@ -59,17 +59,14 @@ async function fakeBatchServer(dieAfter: { n: number }): Promise<{ server: grpc.
         let answered = 0;
         call.on('data', (m: Buffer) => {
           if (stopped) return;
-          const f = readFields(m);
-          const itemId = (f.get(1)?.[0] as number | undefined) ?? 0;
-          const rpc = Buffer.from(f.get(2)![0] as Uint8Array).toString();
-          const any = readFields(f.get(3)![0] as Uint8Array);
-          const value = any.get(2)?.[0] as Uint8Array | undefined;
+          const req = BatchRequest.decode(m) as Request;
+          const itemId = req.id ?? 0n;
+          const rpc = req.rpc ?? '';
+          const value = req.request?.value;
           if (first) {
-            const o = f.get(4)?.[0];
-            const opts = o instanceof Uint8Array ? readFields(o) : new Map();
-            stop = opts.get(1)?.[0] === 1;
+            stop = req.options?.stop_on_error ?? false;
             seen.stopOnError.push(stop);
-            seen.window.push((opts.get(2)?.[0] as number | undefined) ?? 0);
+            seen.window.push(req.options?.window ?? 0);
             first = false;
           }
           seen.items++;
@@ -80,13 +77,12 @@ async function fakeBatchServer(dieAfter: { n: number }): Promise<{ server: grpc.
             return;
           }
           answered++;
-          const head = Buffer.concat([varint(0x08), varint(itemId)]);
-          if (rpc === 'vpp.ip.Ip/IpRouteAddDel' && !value) {
+          if (rpc === 'vpp.ip.Ip/IpRouteAddDel' && !value?.length) {
             call.write(
-              Buffer.concat([
-                itemId ? head : Buffer.alloc(0),
-                field(3, encodeStatus({ code: grpc.status.FAILED_PRECONDITION, message: 'no prefix', details: [] })),
-              ]),
+              BatchReply.encode({
+                id: itemId,
+                error: { code: grpc.status.FAILED_PRECONDITION, message: 'no prefix' },
+              }),
             );
             if (stop) {
               stopped = true;
@@ -94,13 +90,14 @@ async function fakeBatchServer(dieAfter: { n: number }): Promise<{ server: grpc.
             }
             return;
           }
-          const reply =
-            rpc === 'vpp.ip.Ip/IpRouteAddDel' ? Buffer.concat([Buffer.from([0x18]), varint(itemId)]) : Buffer.alloc(0);
-          const any2 = Buffer.concat([
-            field(1, Buffer.from('type.googleapis.com/x')),
-            reply.length ? field(2, reply) : Buffer.alloc(0),
-          ]);
-          call.write(Buffer.concat([itemId ? head : Buffer.alloc(0), field(2, any2)]));
+          // IpRouteAddDelReply{stats_index = id}: field 3
+          const w = new WireWriter();
+          if (rpc === 'vpp.ip.Ip/IpRouteAddDel') {
+            w.tag(3, WireType.VARINT);
+            w.uint32(Number(itemId));
+          }
+          const reply = w.finish();
+          call.write(BatchReply.encode({ id: itemId, reply: { type_url: 'type.googleapis.com/x', value: reply } }));
         });
         call.on('end', () => {
           if (!stopped) call.end();
@@ -119,17 +116,16 @@ function post(
   path: string,
   body: string,
   contentType = 'application/x-ndjson',
+  accept?: string,
 ): Promise<{ status: number; type: string; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': contentType } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), text }));
-      },
-    );
+    const headers = { 'content-type': contentType, ...(accept ? { accept } : {}) };
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), text }));
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -235,8 +231,33 @@ describe('REST batch routes (stand-in batch server)', () => {
     assert.equal(out[2]!.stats_index, 2);
   });
 
+  it('takes NDJSON under either name and answers under the name the client used', async () => {
+    const body = [route(1), route(2)].join('\n');
+    for (const [contentType, accept, answered] of [
+      ['application/x-ndjson', undefined, 'application/x-ndjson'],
+      ['application/ndjson', undefined, 'application/ndjson'],
+      ['Application/NDJSON; charset=utf-8', undefined, 'application/ndjson'],
+      ['application/x-ndjson', 'application/ndjson', 'application/ndjson'],
+      ['application/ndjson', 'application/x-ndjson, */*', 'application/x-ndjson'],
+    ] as const) {
+      const r = await post(gw.port, '/Ip/IpRouteAddDel/batch', body, contentType, accept);
+      assert.equal(r.status, 200, `${contentType}: ${r.text}`);
+      assert.equal(r.type, `${answered}; charset=utf-8`, `${contentType}, accept ${accept}`);
+      assert.deepEqual(
+        lines(r.text).map((l) => l.stats_index),
+        [0, 1],
+      );
+    }
+  });
+
   it('refuses what is wrong before the first item with a 4xx', async () => {
-    assert.equal((await post(gw.port, '/Ip/IpRouteAddDel/batch', route(1), 'text/csv')).status, 415);
+    const csv = await post(gw.port, '/Ip/IpRouteAddDel/batch', route(1), 'text/csv');
+    assert.equal(csv.status, 415);
+    assert.match(
+      JSON.parse(csv.text).message,
+      /send application\/x-ndjson or application\/ndjson \(a request per line\)/,
+    );
+    assert.equal((await post(gw.port, '/Ip/IpRouteAddDel/batch', route(1), 'application/jsonl')).status, 415);
     const bad = await post(gw.port, '/Ip/IpRouteAddDel/batch?stop_on_error=maybe', route(1));
     assert.equal(bad.status, 400);
     assert.match(JSON.parse(bad.text).message, /^stop_on_error/);

@@ -16,11 +16,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status } from '../../lib/grpc/status.ts';
-import { batchRequestFrame, decodeBatchReply, optionsField, BATCH_CALL_PATH, type BatchOptions } from './wire.ts';
+import { batchRequestFrame, decodeBatchReply, optionsField, type BatchOptions } from './wire.ts';
+import { BATCH_PATH, JSON_MEDIA_TYPE } from '../../lib/wire-names.ts';
 import type { BatchRpc, Item, ItemParser, RawItem } from './items.ts';
 import { fromCallError, type ErrorBody } from '../errors.ts';
 import type { CallOptions, GrpcCall, GrpcCallError, GrpcClient } from '../grpc/client.ts';
 import { LineSplitter } from '../ndjson-lines.ts';
+import { utf8 } from '../media-types.ts';
 
 /** Items read but not answered yet, at most (one body chunk's worth may come on top). */
 export const MAX_PENDING = 4096;
@@ -81,7 +83,10 @@ export function arraySource(values: RawItem[]): ItemSource {
 
 /** How answers are written: NDJSON lines or one JSON array, bare or wrapped with the item's id. */
 export interface AnswerFormat {
+  /** a JSON array; else NDJSON */
   array: boolean;
+  /** the name NDJSON answers go out under */
+  ndjsonType: string;
   /** mixed batches: `{"id":…,"reply":…}` / `{"id":…,"error":…}` */
   wrapped: boolean;
 }
@@ -135,7 +140,7 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
     let sentOptions = false;
 
     res.writeHead(200, {
-      'content-type': format.array ? 'application/json; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      'content-type': utf8(format.array ? JSON_MEDIA_TYPE : format.ndjsonType),
       'cache-control': 'no-cache',
     });
     if (format.array) out = '[';
@@ -230,7 +235,7 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
 
     const openCall = (): GrpcCall | undefined => {
       try {
-        const c = run.client.open(BATCH_CALL_PATH, run.callOptions);
+        const c = run.client.open(BATCH_PATH, run.callOptions);
         c.on('data', onReply);
         c.on('end', () => {
           callDone = true;

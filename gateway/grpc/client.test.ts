@@ -4,7 +4,8 @@ import http2 from 'node:http2';
 import net, { type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { GrpcCallError, GrpcClient, grpcFrame, type GrpcCall } from './client.ts';
+import { encodeFrame } from '../../lib/grpc/wire.ts';
+import { GrpcCallError, GrpcClient, type GrpcCall } from './client.ts';
 import { checkReady } from './readiness.ts';
 import type { UpstreamState } from './upstream.ts';
 import { waitFor } from '../../test/support/observe.ts';
@@ -355,7 +356,7 @@ describe('the gateway gRPC client when the server stops answering', () => {
         const held = collect(hold);
         const chat = client.open('/t.T/Chat', { deadline: far() });
         const chatted = collect(chat);
-        chat.write(grpcFrame(Buffer.from('1')));
+        chat.write(encodeFrame(Buffer.from('1')));
         await Promise.all([once(hold, 'data'), once(chat, 'data')]);
         const cancelled = s.seen.cancelled;
 

@@ -12,6 +12,8 @@
 import { EventEmitter } from 'node:events';
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { status } from '../../lib/grpc/status.ts';
+import { encodeFrame, FrameReader, type FrameError } from '../../lib/grpc/wire.ts';
+import { GRPC_MEDIA_TYPE, STATUS_DETAILS_KEY } from '../../lib/wire-names.ts';
 import { DEFAULT_KEEPALIVE, type KeepaliveOptions } from './keepalive.ts';
 import { DEFAULT_RECONNECT, Upstream, type ReconnectOptions } from './upstream.ts';
 
@@ -73,50 +75,12 @@ function statusOf(headers: IncomingHttpHeaders): GrpcCallError | null | undefine
   const code = Number(s);
   if (code === 0) return null;
   const message = headers['grpc-message'];
-  const details = headers['grpc-status-details-bin'];
+  const details = headers[STATUS_DETAILS_KEY];
   return new GrpcCallError(
     Number.isInteger(code) ? code : status.UNKNOWN,
     typeof message === 'string' ? percentDecode(message) : (status[code] ?? 'error'),
     typeof details === 'string' ? Buffer.from(details, 'base64') : undefined,
   );
-}
-
-/** Cuts a response body into messages (5-byte prefix: compressed flag, u32 length). */
-class MessageReader {
-  private buf: Buffer = Buffer.alloc(0);
-  constructor(private readonly max: number) {}
-  push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const out: Buffer[] = [];
-    while (this.buf.length >= 5) {
-      if (this.buf[0] !== 0)
-        throw new GrpcCallError(
-          status.INTERNAL,
-          'the server sent a compressed message, which the gateway did not ask for',
-          undefined,
-        );
-      const len = this.buf.readUInt32BE(1);
-      if (len > this.max)
-        throw new GrpcCallError(
-          status.RESOURCE_EXHAUSTED,
-          `a ${len}-byte message exceeds the ${this.max}-byte limit`,
-          undefined,
-        );
-      if (this.buf.length < 5 + len) break;
-      out.push(this.buf.subarray(5, 5 + len));
-      this.buf = this.buf.subarray(5 + len);
-    }
-    return out;
-  }
-}
-
-/** One message with its 5-byte gRPC prefix (not compressed, u32 length). */
-export function grpcFrame(message: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(5 + message.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  frame.set(message, 5);
-  return frame;
 }
 
 /**
@@ -154,7 +118,7 @@ export class GrpcCall extends EventEmitter<{
   ) {
     super();
     if (!stream) return;
-    const reader = new MessageReader(max);
+    const reader = new FrameReader(max);
     if (deadline !== undefined && Number.isFinite(deadline))
       this.timer = setTimeout(
         () => this.fail(new GrpcCallError(status.DEADLINE_EXCEEDED, 'deadline exceeded', undefined)),
@@ -182,7 +146,8 @@ export class GrpcCall extends EventEmitter<{
       try {
         messages = reader.push(chunk);
       } catch (e) {
-        this.fail(e as GrpcCallError);
+        const err = e as FrameError;
+        this.fail(new GrpcCallError(err.code, `the server sent ${err.message}`, undefined));
         return;
       }
       for (const m of messages) this.emit('data', m);
@@ -224,7 +189,7 @@ export class GrpcCall extends EventEmitter<{
   }
 
   /**
-   * Send framed messages (grpcFrame, one or several back to back) on a call
+   * Send framed messages (encodeFrame or encodeFrames of lib/grpc/wire.ts) on a call
    * opened by `open`. False when HTTP/2 flow control holds them: wait for `drain`.
    */
   write(frames: Buffer): boolean {
@@ -319,7 +284,7 @@ export class GrpcClient {
   /** Start a call; one request message, any number of response messages. */
   call(path: string, message: Uint8Array, opts: CallOptions = {}): GrpcCall {
     const call = this.open(path, opts);
-    call.end(grpcFrame(message));
+    call.end(encodeFrame(message));
     return call;
   }
 
@@ -329,7 +294,7 @@ export class GrpcClient {
     const headers: http2.OutgoingHttpHeaders = {
       ':method': 'POST',
       ':path': path,
-      'content-type': 'application/grpc',
+      'content-type': GRPC_MEDIA_TYPE,
       te: 'trailers',
       'user-agent': 'vpp-rpc-gateway',
     };

@@ -7,6 +7,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http2';
 import { status } from '../../lib/grpc/status.ts';
+import { WireReader } from '../../lib/protobuf/wire-reader.ts';
+import { WireType, tagOf } from '../../lib/protobuf/wire-writer.ts';
+import { HEALTH_CHECK_PATH, VPP_REASON_KEY, VPP_STATE_KEY } from '../../lib/wire-names.ts';
 import { GrpcCallError, type GrpcClient } from './client.ts';
 
 export interface Readiness {
@@ -25,6 +28,19 @@ const header = (t: IncomingHttpHeaders | undefined, name: string): string | unde
 };
 
 const HEALTH_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
+const STATUS_KEY = tagOf(1, WireType.VARINT);
+
+/** HealthCheckResponse's `status` (field 1, an enum; UNKNOWN when left out). */
+export function servingStatus(res: Buffer): number {
+  const r = new WireReader(res);
+  let code = 0;
+  while (r.pos < res.length) {
+    const key = r.tag(res.length);
+    if (key === STATUS_KEY) code = r.int32(res.length);
+    else r.skip(key, res.length, 0);
+  }
+  return code;
+}
 
 export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<Readiness> {
   const down = client.unavailable();
@@ -34,7 +50,7 @@ export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<
   try {
     // HealthCheckRequest{service: ""} is the empty message
     res = await client.unary(
-      '/grpc.health.v1.Health/Check',
+      HEALTH_CHECK_PATH,
       Buffer.alloc(0),
       { deadline: Date.now() + timeoutMs },
       (t) => (trailers = t),
@@ -53,15 +69,23 @@ export async function checkReady(client: GrpcClient, timeoutMs = 1000): Promise<
       ...(state === 'unreachable' || state === 'not_responding' ? { grpc: state } : {}),
     };
   }
-  // HealthCheckResponse{status = 1}: field 1 varint
-  const code = res.length >= 2 && res[0] === 0x08 ? res[1]! : 0;
+  let code: number;
+  try {
+    code = servingStatus(res);
+  } catch (e) {
+    return {
+      ready: false,
+      status: 'UNKNOWN',
+      reason: `the health check's answer does not decode: ${(e as Error).message}`,
+    };
+  }
   const name = HEALTH_STATUS[code] ?? 'UNKNOWN';
-  const vpp = header(trailers, 'vpp-state');
+  const vpp = header(trailers, VPP_STATE_KEY);
   if (code === 1) return { ready: true, status: name };
   return {
     ready: false,
     status: name,
-    reason: header(trailers, 'vpp-reason') ?? 'the gRPC server is not connected to VPP',
+    reason: header(trailers, VPP_REASON_KEY) ?? 'the gRPC server is not connected to VPP',
     ...(vpp ? { vpp } : {}),
   };
 }

@@ -7,9 +7,9 @@
 import type { Operation } from './document.ts';
 import { ERROR_SCHEMA, errorRefs } from './responses.ts';
 import type { Schema } from './schemas.ts';
+import { ndjsonContent, ndjsonHeader } from './media.ts';
 
 export const BATCH_TAG = 'Batch';
-const NDJSON = 'application/x-ndjson';
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
 export const batchTag = {
@@ -18,7 +18,7 @@ export const batchTag = {
     'Many calls in one request, streamed to VPP over one gRPC stream at the socket\'s speed: `POST /{Service}/{Rpc}/batch` for every unary RPC, `POST /batch` for items of any RPCs.',
 };
 
-const COMMON = `The body is NDJSON (\`Content-Type: ${NDJSON}\`), one item per line, read as it arrives: a body of a million lines never sits in the gateway's memory, and the gateway reads no further while VPP, the gRPC server or the reader of the answer lags. The answer streams back as NDJSON, one line per item, in the items' order, as the replies come. Blank lines are no items. For small batches, a JSON array (\`Content-Type: application/json\`, at most --body-limit bytes) is answered by a JSON array.
+const COMMON = `The body is NDJSON (${ndjsonHeader('Content-Type')}), one item per line, read as it arrives: a body of a million lines never sits in the gateway's memory, and the gateway reads no further while VPP, the gRPC server or the reader of the answer lags. The answer streams back as NDJSON (under the name Accept or else Content-Type gave), one line per item, in the items' order, as the replies come. Blank lines are no items. For small batches, a JSON array (\`Content-Type: application/json\`, at most --body-limit bytes) is answered by a JSON array.
 
 The status is 200 once the batch starts: each item carries its own error, in the error shape of the unary routes (\`{code, message, details}\`). A line that is not JSON, or that has an unknown field or a value of the wrong type, is answered INVALID_ARGUMENT naming the field; the rest go on. An error of the whole stream (the gRPC server or VPP going away, the deadline) answers every item not answered yet, and every later line of the body, with that error: the answer always has one line per item. 4xx answers come only before the first item: a content type other than NDJSON or JSON, a bad option, authentication, rate limit.
 
@@ -79,7 +79,7 @@ const singleOp: Operation = {
     description: "The items: NDJSON, one request body per line, or a JSON array of them.",
     required: false,
     content: {
-      [NDJSON]: { schema: { type: 'string', description: 'One JSON request body per line.' }, example: singleExample },
+      ...ndjsonContent({ schema: { type: 'string', description: 'One JSON request body per line.' }, example: singleExample }),
       'application/json': { schema: { type: 'array', items: { type: 'object' } }, example: [{}, {}] },
     },
   },
@@ -87,7 +87,7 @@ const singleOp: Operation = {
     '200': {
       description: "One answer per item, in order: the RPC's reply, or the item's error.",
       content: {
-        [NDJSON]: { schema: { oneOf: [{ type: 'object', description: "The RPC's reply." }, ref(ERROR_SCHEMA)] } },
+        ...ndjsonContent({ schema: { oneOf: [{ type: 'object', description: "The RPC's reply." }, ref(ERROR_SCHEMA)] } }),
         'application/json': {
           schema: { type: 'array', items: { oneOf: [{ type: 'object', description: "The RPC's reply." }, ref(ERROR_SCHEMA)] } },
         },
@@ -107,7 +107,7 @@ const mixedOp: Operation = {
     description: 'The items: NDJSON, one item per line, or a JSON array of them.',
     required: false,
     content: {
-      [NDJSON]: { schema: { type: 'string', description: 'One BatchItem per line.' }, example: mixedExample },
+      ...ndjsonContent({ schema: { type: 'string', description: 'One BatchItem per line.' }, example: mixedExample }),
       'application/json': { schema: { type: 'array', items: ref('BatchItem') }, example: [{ rpc: 'Memclnt/ControlPing', id: 1 }] },
     },
   },
@@ -115,7 +115,7 @@ const mixedOp: Operation = {
     '200': {
       description: 'One answer per item, in order.',
       content: {
-        [NDJSON]: { schema: ref('BatchAnswer') },
+        ...ndjsonContent({ schema: ref('BatchAnswer') }),
         'application/json': { schema: { type: 'array', items: ref('BatchAnswer') } },
       },
     },

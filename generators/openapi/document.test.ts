@@ -116,16 +116,18 @@ describe('OpenAPI document', () => {
     assert.deepEqual(dump.content, {
       'application/json': { schema: { type: 'array', items: details } },
       'application/x-ndjson': { schema: details },
+      'application/ndjson': { schema: details },
     });
     const cursor = post('/Interface/SwInterfaceTxPlacementGet/request');
     assert.equal(cursor['x-vpp']?.kind, 'cursor');
     assert.deepEqual(Object.keys((cursor.responses['200'] as { content: object }).content), [
       'application/json',
       'application/x-ndjson',
+      'application/ndjson',
     ]);
     const events = post('/Interface/WantInterfaceEvents/request');
     const content = (events.responses['200'] as { content: Record<string, { schema: Record<string, string> }> }).content;
-    assert.deepEqual(Object.keys(content), ['text/event-stream', 'application/x-ndjson']);
+    assert.deepEqual(Object.keys(content), ['text/event-stream', 'application/x-ndjson', 'application/ndjson']);
     assert.match(content['text/event-stream']!.schema.description!, /data:/);
     assert.deepEqual(content['application/x-ndjson']!.schema, { $ref: '#/components/schemas/vpp.interface.SwInterfaceEvent' });
     assert.deepEqual(events.parameters, [{ $ref: '#/components/parameters/EventTimeout' }]);
@@ -195,8 +197,9 @@ describe('OpenAPI document', () => {
     const mixed = doc.paths['/batch']!.post!;
     for (const op of [single, mixed]) {
       assert.deepEqual(op.tags, ['Batch']);
-      assert.deepEqual(Object.keys(op.requestBody!.content), ['application/x-ndjson', 'application/json']);
-      assert.deepEqual(Object.keys((op.responses['200'] as { content: object }).content), ['application/x-ndjson', 'application/json']);
+      const types = ['application/x-ndjson', 'application/ndjson', 'application/json'];
+      assert.deepEqual(Object.keys(op.requestBody!.content), types);
+      assert.deepEqual(Object.keys((op.responses['200'] as { content: object }).content), types);
       const query = (op.parameters as { name: string; in: string }[]).filter((p) => p.in === 'query').map((p) => p.name);
       assert.deepEqual(query, ['stop_on_error', 'window', 'timeout']);
     }

@@ -12,13 +12,12 @@ import { ERROR_SCHEMA, errorRefs, errorResponses, errorSchema } from './response
 import type { OwnOperation, OwnServices } from './own-services.ts';
 import { buildSchemas, schemaName, schemaRef, type Schema } from './schemas.ts';
 import { batchPaths, batchSchemas, batchTag } from './batch.ts';
+import { ndjsonContent, ndjsonHeader, SSE } from './media.ts';
 
 export const SERVER_URL = 'http://localhost:9191';
 /** Not `Gateway`: VPP has a module of that name. */
 export const GATEWAY_TAG = 'REST gateway';
 export const EMPTY_SCHEMA = 'google.protobuf.Empty';
-const NDJSON = 'application/x-ndjson';
-const SSE = 'text/event-stream';
 
 export interface VppMessageRef {
   name: string;
@@ -74,8 +73,8 @@ where the schema gives one. 64-bit integers are strings of digits; enums are the
 sets of flags are lists of names; binary data is base64; addresses, prefixes and MAC addresses are text \
 ("10.0.0.1", "2001:db8::/32", "02:fe:00:00:00:01").
 
-Dumps answer with a JSON array, or one object per line as VPP sends them with \`Accept: ${NDJSON}\`. Event \
-subscriptions stream events as Server-Sent Events (\`Accept: ${SSE}\`) or as ${NDJSON}. Errors are \
+Dumps answer with a JSON array, or one object per line as VPP sends them with ${ndjsonHeader('Accept')}. Event \
+subscriptions stream events as Server-Sent Events (\`Accept: ${SSE}\`) or as NDJSON. Errors are \
 \`{code, message, details}\` with the gRPC status code, under the HTTP status grpc-gateway gives that code.
 
 Every unary RPC also has \`POST /{Service}/{Rpc}/batch\`, and \`POST /batch\` takes calls of any RPCs: many calls in \
@@ -113,11 +112,11 @@ function shapeText(svc: ServiceDef, shape: RpcShape): string {
         ? `Sends VPP's ${req}, to which VPP sends no reply: the answer is \`{}\`.`
         : `Sends VPP's ${req} and answers with its reply, ${res}.`;
     case 'dump':
-      return `A dump: sends VPP's ${req} and answers with every ${res} VPP sends, as a JSON array, or one per line as they arrive with \`Accept: ${NDJSON}\`.`;
+      return `A dump: sends VPP's ${req} and answers with every ${res} VPP sends, as a JSON array, or one per line as they arrive with ${ndjsonHeader('Accept')}.`;
     case 'cursor':
-      return `Sends VPP's ${req} and answers with every ${res}, following VPP's cursor page by page until \`${svc.reply}\` ends it; a JSON array, or one per line with \`Accept: ${NDJSON}\`.`;
+      return `Sends VPP's ${req} and answers with every ${res}, following VPP's cursor page by page until \`${svc.reply}\` ends it; a JSON array, or one per line with ${ndjsonHeader('Accept')}.`;
     case 'events':
-      return `Subscribes with VPP's ${req} and streams every ${res} until the client disconnects or \`timeout\` passes, as Server-Sent Events (\`Accept: ${SSE}\`) or one JSON object per line (\`Accept: ${NDJSON}\`). The subscription is shared: VPP is subscribed for the first watcher and unsubscribed after the last.`;
+      return `Subscribes with VPP's ${req} and streams every ${res} until the client disconnects or \`timeout\` passes, as Server-Sent Events (\`Accept: ${SSE}\`) or one JSON object per line (${ndjsonHeader('Accept')}). The subscription is shared: VPP is subscribed for the first watcher and unsubscribed after the last.`;
   }
 }
 
@@ -139,8 +138,8 @@ function responsesOf(names: ProtoNames, shape: RpcShape): Record<string, unknown
     case 'dump':
     case 'cursor':
       ok = {
-        description: `Every entry: a JSON array by default; with \`Accept: ${NDJSON}\`, one JSON object per line, streamed.`,
-        content: { 'application/json': { schema: { type: 'array', items: out } }, [NDJSON]: { schema: out } },
+        description: `Every entry: a JSON array by default; with ${ndjsonHeader('Accept')}, one JSON object per line, streamed.`,
+        content: { 'application/json': { schema: { type: 'array', items: out } }, ...ndjsonContent({ schema: out }) },
       };
       break;
     case 'events':
@@ -153,7 +152,7 @@ function responsesOf(names: ProtoNames, shape: RpcShape): Record<string, unknown
               description: `Server-Sent Events: the \`data:\` line of each event is one ${out.$ref!.split('/').pop()} as JSON.`,
             },
           },
-          [NDJSON]: { schema: out },
+          ...ndjsonContent({ schema: out }),
         },
       };
   }

@@ -25,7 +25,8 @@ describe('own services in openapi/', () => {
     assert.deepEqual(entry.properties.type, { $ref: '#/components/schemas/vpprpc.StatType' });
     assert.ok((own.schemas['vpprpc.StatType'] as { enum: string[] }).enum.includes('STAT_COMBINED'));
     const watch = own.paths['/Stats/Watch/request']!.post!;
-    assert.ok('application/x-ndjson' in (watch.responses['200'] as { content: object }).content);
+    const content = (watch.responses['200'] as { content: object }).content;
+    assert.ok('application/x-ndjson' in content && 'application/ndjson' in content);
     assert.deepEqual(watch.parameters, [{ $ref: '#/components/parameters/EventTimeout' }]);
   });
 

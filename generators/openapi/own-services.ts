@@ -8,11 +8,10 @@ import protobuf from 'protobufjs';
 import { loadServiceRoot, optionOf, serviceMethods } from '../../lib/protobuf/index.ts';
 import type { Json } from './examples.ts';
 import { errorRefs } from './responses.ts';
+import { ndjsonContent, SSE } from './media.ts';
 import { schemaRef, type Schema } from './schemas.ts';
 import type { Operation, Tag } from './document.ts';
 
-const NDJSON = 'application/x-ndjson';
-const SSE = 'text/event-stream';
 
 /** What (vpprpc.own) says of an operation. */
 export interface OwnOperation {
@@ -114,7 +113,7 @@ function responses(resRef: Schema, stream: boolean): Record<string, unknown> {
               description: `Server-Sent Events: the \`data:\` line of each event is one ${resRef.$ref!.split('/').pop()} as JSON.`,
             },
           },
-          [NDJSON]: { schema: resRef },
+          ...ndjsonContent({ schema: resRef }),
         },
       }
     : { description: 'The answer.', content: { 'application/json': { schema: resRef } } };

@@ -7,6 +7,7 @@ import type { Json } from './examples.ts';
 import { GATEWAY_TAG, SERVER_URL, type OpenApiDocument, type Operation } from './document.ts';
 import { CORE_REQUESTS, LOOPBACK_VAR, type CoreRequest } from './postman-tests.ts';
 import { BATCH_REQUESTS, BATCH_TAG, batchTag, type BatchRequest } from './batch.ts';
+import { NDJSON } from './media.ts';
 
 export const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json';
 export const EVENT_TIMEOUT = '1s';
@@ -71,7 +72,7 @@ function requestItem(route: string, op: Operation, core: CoreRequest | undefined
       method: 'POST',
       header: [
         { key: 'Content-Type', value: 'application/json' },
-        { key: 'Accept', value: events ? 'application/x-ndjson' : 'application/json' },
+        { key: 'Accept', value: events ? NDJSON : 'application/json' },
       ],
       body: { mode: 'raw', raw: bodyText(example, core?.uses), options: { raw: { language: 'json' } } },
       url,
@@ -89,8 +90,8 @@ function batchItem(b: BatchRequest): PostmanRequestItem {
     request: {
       method: 'POST',
       header: [
-        { key: 'Content-Type', value: 'application/x-ndjson' },
-        { key: 'Accept', value: 'application/x-ndjson' },
+        { key: 'Content-Type', value: NDJSON },
+        { key: 'Accept', value: NDJSON },
       ],
       body: { mode: 'raw', raw: b.body },
       url: { raw: `${varRef('baseUrl')}${b.path}`, host: [varRef('baseUrl')], path: b.path.split('/').filter((s) => s !== '') },

@@ -7,9 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import { compileBinary, type BinaryCodec } from '../protobuf/index.ts';
 import type { Value } from '../protobuf/index.ts';
-
-export const BATCH_PATH = '/vpprpc.Batch/Call';
-export const TYPE_URL_PREFIX = 'type.googleapis.com/';
+import { BATCH_PATH, TYPE_URL_PREFIX } from '../wire-names.ts';
 
 export interface BatchItem {
   id?: bigint | number;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { googleProtoRoot } from '../google-protos.ts';
+import { ProtoError } from '../protobuf/errors.ts';
 import { decodeStatus, encodeStatus, type RpcStatus } from './status-details.ts';
 
 const sample: RpcStatus = {
@@ -61,7 +62,49 @@ describe('google.rpc.Status details', () => {
     assert.deepEqual(decodeStatus(encodeStatus(s)), s);
   });
 
+  it('reads int32 codes of any sign and skips fields it does not know, of any width', () => {
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => join(googleProtoRoot(), target);
+    root.loadSync(['google/rpc/status.proto'], { keepCase: true });
+    const Status = root.lookupType('google.rpc.Status');
+    for (const code of [-1, -2147483648, 2147483647, 16]) {
+      const bytes = Status.encode(Status.fromObject({ code, message: 'm' })).finish();
+      assert.deepEqual(decodeStatus(bytes), { code, message: 'm', details: [] });
+    }
+    // field 9, a uint64 of 2^63 + 1 (ten bytes), then field 5, a fixed64, in front of the known ones
+    const unknown = Buffer.from([
+      0x48,
+      0x81,
+      0x80,
+      0x80,
+      0x80,
+      0x80,
+      0x80,
+      0x80,
+      0x80,
+      0x80,
+      0x01,
+      0x29,
+      ...Buffer.alloc(8),
+    ]);
+    const known = Status.encode(Status.fromObject({ code: 3, message: 'x' })).finish();
+    assert.deepEqual(decodeStatus(Buffer.concat([unknown, known])), { code: 3, message: 'x', details: [] });
+  });
+
   it('rejects bytes that are not a status', () => {
-    assert.throws(() => decodeStatus(Buffer.from([0x12, 0x05, 0x41])), /truncated/);
+    for (const bytes of [
+      [0x12, 0x05, 0x41],
+      [0x08, 0x80],
+      [0x1a, 0x02, 0x12, 0x03],
+    ])
+      assert.throws(
+        () => decodeStatus(Buffer.from(bytes)),
+        (e: unknown) => e instanceof ProtoError && e.kind === 'truncated',
+        JSON.stringify(bytes),
+      );
+    assert.throws(
+      () => decodeStatus(Buffer.from([0x12, 0x01, 0xff])),
+      (e: unknown) => e instanceof ProtoError && e.kind === 'invalid-utf8',
+    );
   });
 });

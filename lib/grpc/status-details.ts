@@ -1,18 +1,23 @@
 /**
  * google.rpc.Status in `grpc-status-details-bin`, with the two detail types
  * vpp-rpc sends: ErrorInfo (VPP's retval and symbol) and BadRequest (the field
- * a value was wrong in). Written and read by hand: three small messages.
+ * a value was wrong in). Three small messages, written and read field by field
+ * with the protobuf codecs' own WireWriter and WireReader: the gateway reads
+ * them with no schema loaded.
  */
+import { WireReader } from '../protobuf/wire-reader.ts';
+import { WireType, WireWriter, tagOf } from '../protobuf/wire-writer.ts';
+import { BAD_REQUEST_TYPE_URL, ERROR_INFO_TYPE_URL } from '../wire-names.ts';
 
 export interface ErrorInfo {
-  '@type': 'type.googleapis.com/google.rpc.ErrorInfo';
+  '@type': typeof ERROR_INFO_TYPE_URL;
   reason: string;
   domain: string;
   metadata: Record<string, string>;
 }
 
 export interface BadRequest {
-  '@type': 'type.googleapis.com/google.rpc.BadRequest';
+  '@type': typeof BAD_REQUEST_TYPE_URL;
   field_violations: { field: string; description: string }[];
 }
 
@@ -30,145 +35,151 @@ export interface RpcStatus {
   details: StatusDetail[];
 }
 
-const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
-const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest';
+const { VARINT, LEN } = WireType;
 
-class Writer {
-  private parts: Buffer[] = [];
-  varint(n: number): this {
-    const bytes = [];
-    let v = n;
-    if (v < 0) {
-      // int32 negatives take ten bytes
-      let big = BigInt.asUintN(64, BigInt(v));
-      while (big >= 0x80n) {
-        bytes.push(Number(big & 0x7fn) | 0x80);
-        big >>= 7n;
-      }
-      bytes.push(Number(big));
-    } else {
-      while (v >= 0x80) {
-        bytes.push((v & 0x7f) | 0x80);
-        v = Math.floor(v / 128);
-      }
-      bytes.push(v);
-    }
-    this.parts.push(Buffer.from(bytes));
-    return this;
-  }
-  tag(field: number, wire: number): this {
-    return this.varint((field << 3) | wire);
-  }
-  bytes(field: number, b: Uint8Array): this {
-    this.tag(field, 2).varint(b.length);
-    this.parts.push(Buffer.from(b));
-    return this;
-  }
-  string(field: number, s: string): this {
-    return this.bytes(field, Buffer.from(s, 'utf8'));
-  }
-  finish(): Buffer {
-    return Buffer.concat(this.parts);
-  }
+/** A string field (proto3: left out when empty). */
+function writeString(w: WireWriter, field: number, s: string): void {
+  if (s === '') return;
+  w.tag(field, LEN);
+  w.string(s);
 }
 
-function encodeDetail(d: StatusDetail): Buffer {
-  let value: Buffer;
-  if (d['@type'] === ERROR_INFO) {
+/** A message field whose content `body` writes. */
+function writeMessage(w: WireWriter, field: number, body: (w: WireWriter) => void): void {
+  w.tag(field, LEN);
+  const at = w.beginLength();
+  body(w);
+  w.endLength(at);
+}
+
+/** A detail as google.protobuf.Any: its type URL and the packed message. */
+function writeDetail(w: WireWriter, d: StatusDetail): void {
+  writeString(w, 1, d['@type']);
+  if (d['@type'] === ERROR_INFO_TYPE_URL) {
     const e = d as ErrorInfo;
-    const w = new Writer().string(1, e.reason).string(2, e.domain);
-    for (const [k, v] of Object.entries(e.metadata)) w.bytes(3, new Writer().string(1, k).string(2, v).finish());
-    value = w.finish();
-  } else if (d['@type'] === BAD_REQUEST) {
-    const w = new Writer();
-    for (const f of (d as BadRequest).field_violations)
-      w.bytes(1, new Writer().string(1, f.field).string(2, f.description).finish());
-    value = w.finish();
-  } else value = Buffer.from((d as UnknownDetail).value, 'base64');
-  return new Writer().string(1, d['@type']).bytes(2, value).finish();
+    writeMessage(w, 2, (w) => {
+      writeString(w, 1, e.reason);
+      writeString(w, 2, e.domain);
+      for (const [k, v] of Object.entries(e.metadata))
+        writeMessage(w, 3, (w) => {
+          writeString(w, 1, k);
+          writeString(w, 2, v);
+        });
+    });
+  } else if (d['@type'] === BAD_REQUEST_TYPE_URL) {
+    writeMessage(w, 2, (w) => {
+      for (const f of (d as BadRequest).field_violations)
+        writeMessage(w, 1, (w) => {
+          writeString(w, 1, f.field);
+          writeString(w, 2, f.description);
+        });
+    });
+  } else {
+    const value = Buffer.from((d as UnknownDetail).value, 'base64');
+    if (value.length) {
+      w.tag(2, LEN);
+      w.bytes(value);
+    }
+  }
 }
 
 export function encodeStatus(s: RpcStatus): Buffer {
-  const w = new Writer();
-  if (s.code !== 0) w.tag(1, 0).varint(s.code);
-  if (s.message) w.string(2, s.message);
-  for (const d of s.details) w.bytes(3, encodeDetail(d));
+  const w = new WireWriter();
+  if (s.code !== 0) {
+    w.tag(1, VARINT);
+    w.int32(s.code);
+  }
+  writeString(w, 2, s.message);
+  for (const d of s.details) writeMessage(w, 3, (w) => writeDetail(w, d));
   return w.finish();
 }
 
-/** Fields of one message: number → list of raw values (varints as numbers, the rest as bytes). */
-export function readFields(buf: Uint8Array): Map<number, (number | Uint8Array)[]> {
-  const out = new Map<number, (number | Uint8Array)[]>();
-  let off = 0;
-  const varint = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      if (off >= buf.length) throw new Error('truncated varint');
-      const b = buf[off++]!;
-      if (shift < 32) result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((b & 0x80) === 0) return result;
-      if (shift > 70) throw new Error('varint too long');
-    }
-  };
-  while (off < buf.length) {
-    const key = varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    let value: number | Uint8Array;
-    if (wire === 0) value = varint();
-    else if (wire === 2) {
-      const len = varint();
-      if (off + len > buf.length) throw new Error('truncated field');
-      value = buf.subarray(off, off + len);
-      off += len;
-    } else if (wire === 1) {
-      off += 8;
-      continue;
-    } else if (wire === 5) {
-      off += 4;
-      continue;
-    } else throw new Error(`wire type ${wire}`);
-    const list = out.get(field) ?? [];
-    list.push(value);
-    out.set(field, list);
+/** The keys of the fields read here: field number and wire type. */
+const FIELD1_VARINT = tagOf(1, VARINT);
+const FIELD1 = tagOf(1, LEN);
+const FIELD2 = tagOf(2, LEN);
+const FIELD3 = tagOf(3, LEN);
+
+/**
+ * Reads the fields of the message that runs to `end`: `field(key)` reads the
+ * value of each field it knows and says true; the others are skipped. The
+ * reader is left at `end`.
+ */
+function readMessage(r: WireReader, end: number, field: (key: number) => boolean): void {
+  while (r.pos < end) {
+    const key = r.tag(end);
+    if (!field(key)) r.skip(key, end, 0);
   }
-  return out;
 }
 
-const text = (v: number | Uint8Array | undefined): string =>
-  v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : '';
+/** A message of two string fields, 1 and 2: a map entry, a field violation. */
+function readPair(r: WireReader, end: number): [string, string] {
+  const pair: [string, string] = ['', ''];
+  readMessage(r, end, (key) => {
+    if (key === FIELD1) pair[0] = r.string(end);
+    else if (key === FIELD2) pair[1] = r.string(end);
+    else return false;
+    return true;
+  });
+  return pair;
+}
 
-/** Parse `grpc-status-details-bin`; throws on bytes that are not a google.rpc.Status. */
+function readErrorInfo(r: WireReader, end: number): ErrorInfo {
+  const e: ErrorInfo = { '@type': ERROR_INFO_TYPE_URL, reason: '', domain: '', metadata: {} };
+  readMessage(r, end, (key) => {
+    if (key === FIELD1) e.reason = r.string(end);
+    else if (key === FIELD2) e.domain = r.string(end);
+    else if (key === FIELD3) {
+      const [k, v] = readPair(r, r.lengthEnd(end));
+      e.metadata[k] = v;
+    } else return false;
+    return true;
+  });
+  return e;
+}
+
+function readBadRequest(r: WireReader, end: number): BadRequest {
+  const b: BadRequest = { '@type': BAD_REQUEST_TYPE_URL, field_violations: [] };
+  readMessage(r, end, (key) => {
+    if (key !== FIELD1) return false;
+    const [field, description] = readPair(r, r.lengthEnd(end));
+    b.field_violations.push({ field, description });
+    return true;
+  });
+  return b;
+}
+
+/** A google.protobuf.Any of the details: the two types known here decoded, any other kept as base64. */
+function readDetail(r: WireReader, end: number): StatusDetail {
+  let type = '';
+  let value: Buffer = Buffer.alloc(0);
+  readMessage(r, end, (key) => {
+    if (key === FIELD1) type = r.string(end);
+    else if (key === FIELD2) value = r.bytesView(end);
+    else return false;
+    return true;
+  });
+  const inner = new WireReader(value);
+  if (type === ERROR_INFO_TYPE_URL) return readErrorInfo(inner, value.length);
+  if (type === BAD_REQUEST_TYPE_URL) return readBadRequest(inner, value.length);
+  return { '@type': type, value: value.toString('base64') };
+}
+
+/** The google.rpc.Status that runs from the reader's position to `end`. */
+export function readStatus(r: WireReader, end: number): RpcStatus {
+  const s: RpcStatus = { code: 0, message: '', details: [] };
+  readMessage(r, end, (key) => {
+    if (key === FIELD1_VARINT) s.code = r.int32(end);
+    else if (key === FIELD2) s.message = r.string(end);
+    else if (key === FIELD3) s.details.push(readDetail(r, r.lengthEnd(end)));
+    else return false;
+    return true;
+  });
+  return s;
+}
+
+/** Parse `grpc-status-details-bin`; throws a ProtoError on bytes that are not a google.rpc.Status. */
 export function decodeStatus(buf: Uint8Array): RpcStatus {
-  const f = readFields(buf);
-  const codeRaw = f.get(1)?.[0];
-  const code = typeof codeRaw === 'number' ? codeRaw | 0 : 0;
-  const details: StatusDetail[] = [];
-  for (const raw of f.get(3) ?? []) {
-    if (!(raw instanceof Uint8Array)) continue;
-    const any = readFields(raw);
-    const type = text(any.get(1)?.[0]);
-    const value = any.get(2)?.[0];
-    const bytes = value instanceof Uint8Array ? value : new Uint8Array();
-    if (type === ERROR_INFO) {
-      const e = readFields(bytes);
-      const metadata: Record<string, string> = {};
-      for (const entry of e.get(3) ?? []) {
-        if (!(entry instanceof Uint8Array)) continue;
-        const kv = readFields(entry);
-        metadata[text(kv.get(1)?.[0])] = text(kv.get(2)?.[0]);
-      }
-      details.push({ '@type': ERROR_INFO, reason: text(e.get(1)?.[0]), domain: text(e.get(2)?.[0]), metadata });
-    } else if (type === BAD_REQUEST) {
-      const violations = (readFields(bytes).get(1) ?? []).flatMap((v) => {
-        if (!(v instanceof Uint8Array)) return [];
-        const fv = readFields(v);
-        return [{ field: text(fv.get(1)?.[0]), description: text(fv.get(2)?.[0]) }];
-      });
-      details.push({ '@type': BAD_REQUEST, field_violations: violations });
-    } else details.push({ '@type': type, value: Buffer.from(bytes).toString('base64') });
-  }
-  return { code, message: text(f.get(2)?.[0]), details };
+  const r = new WireReader(buf);
+  return readStatus(r, r.buf.length);
 }

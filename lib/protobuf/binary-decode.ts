@@ -6,7 +6,8 @@
  * known field sent with the wrong wire type.
  */
 import { buildValueSource, type CodeUnit, valueConstructorSource } from './codegen.ts';
-import { isPackable, tagOf, wireTypeOf, type FieldKind, type FieldSchema, type MessageSchema } from './schema.ts';
+import { isPackable, wireTypeOf, type FieldKind, type FieldSchema, type MessageSchema } from './schema.ts';
+import { tagOf } from './wire-writer.ts';
 
 const READ: Record<Exclude<FieldKind, 'message'>, string> = {
   double: 'double',

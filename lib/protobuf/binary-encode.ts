@@ -5,7 +5,8 @@
  * repeated scalars packed).
  */
 import { type CodeUnit, literal } from './codegen.ts';
-import { isPackable, tagOf, wireTypeOf, type FieldSchema, type MessageSchema } from './schema.ts';
+import { isPackable, wireTypeOf, type FieldSchema, type MessageSchema } from './schema.ts';
+import { tagOf } from './wire-writer.ts';
 
 interface ScalarWrite {
   /** statements that check `x` and may convert it in place */

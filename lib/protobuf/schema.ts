@@ -202,6 +202,3 @@ export function wireTypeOf(kind: FieldKind): number {
       return 0;
   }
 }
-
-/** A field's key as written on the wire. */
-export const tagOf = (id: number, wireType: number): number => ((id << 3) | wireType) >>> 0;

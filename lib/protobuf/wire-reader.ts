@@ -165,6 +165,23 @@ export class WireReader {
     return unsigned64(this.lo, this.hi);
   }
 
+  /**
+   * A uint64 as a JS number: exact below 2^53, the nearest number above. For
+   * ids a caller compares with the numbers it sent, without a BigInt per read.
+   */
+  uint64Number(end: number): number {
+    const p = this.pos;
+    if (p < end) {
+      const x = this.buf[p]!;
+      if (x < 128) {
+        this.pos = p + 1;
+        return x;
+      }
+    }
+    this.varint64(end);
+    return this.hi * TWO_32 + this.lo;
+  }
+
   sint64(end: number): bigint {
     this.varint64(end);
     const sign = -(this.lo & 1);
@@ -256,6 +273,14 @@ export class WireReader {
     const out = Buffer.allocUnsafe(stop - start);
     this.buf.copy(out, 0, start, stop);
     return out;
+  }
+
+  /** A view of a length-delimited value's bytes, not a copy: for bytes used before the input is let go. */
+  bytesView(end: number): Buffer {
+    const stop = this.lengthEnd(end);
+    const start = this.pos;
+    this.pos = stop;
+    return this.buf.subarray(start, stop);
   }
 
   /** Skips a field the message does not know, of any valid wire type. */

@@ -11,13 +11,36 @@ const KEEP_LIMIT = 1 << 20;
 /** A string of fewer UTF-16 units needs fewer than 128 bytes: its length fits the reserved byte. */
 const SHORT_STRING = 43;
 
+/** How a field's value is laid out: the low 3 bits of its key (groups, 3 and 4, are never written). */
+export const WireType = { VARINT: 0, I64: 1, LEN: 2, I32: 5 } as const;
+
+/** A field's key as written on the wire. */
+export const tagOf = (id: number, wireType: number): number => ((id << 3) | wireType) >>> 0;
+
+/** Bytes of the varint of `n`, a non-negative safe integer. */
 export function varintSize(n: number): number {
-  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : n < 268435456 ? 4 : 5;
+  if (n < 268435456) return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
+  let size = 5;
+  for (let rest = Math.floor(n / 34359738368); rest >= 1; rest = Math.floor(rest / 128)) size++;
+  return size;
 }
 
 export class WireWriter {
   buf: Buffer = Buffer.allocUnsafe(INITIAL_SIZE);
   pos = 0;
+
+  /**
+   * Writes from now on into `buf`, from `pos`. Given a buffer of the
+   * message's exact size, the message is written in place and needs no copy
+   * out (no `finish`); one writer serves message after message this way.
+   * Near the buffer's end no write asks for more room than it takes, so such
+   * a buffer is never traded for a larger one.
+   */
+  into(buf: Buffer, pos: number): this {
+    this.buf = buf;
+    this.pos = pos;
+    return this;
+  }
 
   private ensure(n: number): void {
     if (this.pos + n > this.buf.length) this.grow(n);
@@ -46,7 +69,8 @@ export class WireWriter {
 
   /** An unsigned 32-bit varint (tags, lengths, uint32, enum values >= 0). */
   uint32(x: number): void {
-    this.ensure(5);
+    // room for the longest varint, else for this one: a buffer sized for the message never grows
+    if (this.pos + 5 > this.buf.length) this.ensure(varintSize(x >>> 0));
     const b = this.buf;
     let p = this.pos;
     while (x > 127) {
@@ -55,6 +79,17 @@ export class WireWriter {
     }
     b[p++] = x;
     this.pos = p;
+  }
+
+  /** A field's key. */
+  tag(field: number, wireType: number): void {
+    this.uint32(tagOf(field, wireType));
+  }
+
+  /** An unsigned varint of a non-negative safe integer (below 2^53): ids and counts kept as numbers. */
+  uint53(x: number): void {
+    if (x < 4294967296) this.uint32(x);
+    else this.varint64(x >>> 0, Math.floor(x / 4294967296));
   }
 
   /** A signed 32-bit value: negative ones are sign-extended to 10 bytes. */
@@ -68,7 +103,7 @@ export class WireWriter {
   }
 
   varint64(lo: number, hi: number): void {
-    this.ensure(10);
+    if (this.pos + 10 > this.buf.length) this.ensure(hi === 0 ? varintSize(lo) : varintSize(hi * 4294967296 + lo));
     const b = this.buf;
     let p = this.pos;
     while (hi !== 0 || lo > 127) {
@@ -135,8 +170,8 @@ export class WireWriter {
    */
   string(s: string): void {
     const n = s.length;
-    if (n < SHORT_STRING) {
-      this.ensure(1 + n * 3);
+    // short strings take the fast path where the buffer has room for their longest UTF-8
+    if (n < SHORT_STRING && this.pos + 1 + n * 3 <= this.buf.length) {
       const b = this.buf;
       const start = this.pos;
       let p = start + 1;
@@ -162,6 +197,14 @@ export class WireWriter {
   bytes(x: Uint8Array): void {
     const n = x.length;
     this.uint32(n);
+    this.ensure(n);
+    this.buf.set(x, this.pos);
+    this.pos += n;
+  }
+
+  /** Bytes encoded already (whole fields), as they are. */
+  raw(x: Uint8Array): void {
+    const n = x.length;
     this.ensure(n);
     this.buf.set(x, this.pos);
     this.pos += n;

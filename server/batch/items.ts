@@ -17,11 +17,8 @@ import type { Value } from '../../vpp/codec/types.ts';
 import { refusalFailure } from '../security/policy.ts';
 import type { Rpc } from '../rpcs.ts';
 import { invalidArgument, rpcFailure, type RpcFailure } from '../status.ts';
+import { BATCH_SERVICE, STATUS_DETAILS_KEY, TYPE_URL_PREFIX } from '../../lib/wire-names.ts';
 
-export const BATCH_SERVICE = 'vpprpc.Batch';
-export const BATCH_METHOD = 'Call';
-export const BATCH_PATH = `/${BATCH_SERVICE}/${BATCH_METHOD}`;
-const TYPE_URL_PREFIX = 'type.googleapis.com/';
 const KIND_NAMES = { dump: 'a dump', cursor: 'a dump (cursor stream)', events: 'an event subscription' } as const;
 
 /** An RPC as items name it. */
@@ -202,7 +199,7 @@ export class BatchItems {
 
   /** A failure as google.rpc.Status, details included (they travel as grpc-status-details-bin on unary calls). */
   statusValue(failure: RpcFailure): Value {
-    const bin = failure.metadata instanceof Metadata ? failure.metadata.get('grpc-status-details-bin')[0] : undefined;
+    const bin = failure.metadata instanceof Metadata ? failure.metadata.get(STATUS_DETAILS_KEY)[0] : undefined;
     if (Buffer.isBuffer(bin)) return this.statusCodec.decode(bin);
     return { code: failure.code, message: failure.details };
   }

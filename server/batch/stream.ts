@@ -18,8 +18,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../lib/log.ts';
 import { VppClientError } from '../../vpp/client/index.ts';
 import type { Value } from '../../vpp/codec/types.ts';
-import { BATCH_METHOD, BATCH_PATH, type BatchItems, type ResolvedItem } from './items.ts';
-import { frameWriter, type FrameWriter } from './frames.ts';
+import { BATCH_METHOD, BATCH_PATH } from '../../lib/wire-names.ts';
+import type { BatchItems, ResolvedItem } from './items.ts';
+import { FastPathFallbacks, FALLBACK_REASONS, ReplyWriter } from './frames.ts';
 import { timeoutOf, type HandlerOptions } from '../handlers.ts';
 import { rpcFailure, toStatus, type RpcFailure } from '../status.ts';
 import type { Rpc } from '../rpcs.ts';
@@ -35,6 +36,8 @@ export interface BatchSettings {
 export class BatchMetrics {
   readonly streams: Counter;
   readonly malformed: Counter;
+  /** replies that went through call.write rather than many to an HTTP/2 write (frames.ts) */
+  readonly fastPathFallbacks: Counter;
   /** items read and not yet answered, over every batch; and the most one batch held at once (never above its window) */
   readonly held = { outstanding: 0, max: 0 };
 
@@ -49,6 +52,14 @@ export class BatchMetrics {
     this.malformed = new Counter({
       name: 'vpp_rpc_batch_items_malformed_total',
       help: 'Batch items that name no RPC of the server or do not decode (every other item counts under its RPC)',
+      registers,
+    });
+    this.fastPathFallbacks = new Counter({
+      name: 'vpp_rpc_batch_fast_path_fallbacks_total',
+      help:
+        'Times batch replies went through grpc-js one by one rather than many to an HTTP/2 write, by reason: ' +
+        `${FALLBACK_REASONS[0]} (counted per stream), ${FALLBACK_REASONS.slice(1).join(', ')} (per write)`,
+      labelNames: ['reason'],
       registers,
     });
     const held = this.held;
@@ -124,7 +135,7 @@ class BatchStream {
     this.flush();
   };
   /** replies go out many to a write where grpc-js's internals allow it */
-  private readonly frames: FrameWriter | undefined;
+  private readonly replies: ReplyWriter;
   private readonly onDrain = (): void => {
     this.draining = false;
     this.flush();
@@ -133,8 +144,11 @@ class BatchStream {
   constructor(
     private readonly call: Call,
     private readonly env: BatchEnv,
+    fallbacks: FastPathFallbacks,
   ) {
-    this.frames = frameWriter(call);
+    this.replies = new ReplyWriter(call, fallbacks, (err) =>
+      this.end(rpcFailure(status.INTERNAL, `writing the batch's replies failed: ${err.message}`)),
+    );
     call.on('data', (b: Buffer) => this.item(b));
     // grpc-js ends the readable side of a call the caller cancels too, a tick before it says
     // 'cancelled': look once the ticks have run, so that a cancelled batch is not taken as complete
@@ -262,26 +276,48 @@ class BatchStream {
   private flush(): void {
     if (this.over) return;
     const { items } = this.env;
-    const out: Buffer[] | undefined = this.frames?.ready() ? [] : undefined;
+    const out: Buffer[] = [];
     while (this.count > 0 && !this.draining) {
       const slot = this.ring[this.head]!;
       if (!slot.done) break;
-      const bytes = slot.failure ? items.error(slot.id, slot.failure) : items.reply(slot.id, slot.rpc!, slot.reply!);
+      let bytes = slot.failure ? items.error(slot.id, slot.failure) : items.reply(slot.id, slot.rpc!, slot.reply!);
+      if (bytes.length > this.replies.maxMessageBytes) {
+        bytes = this.tooLarge(slot, bytes.length);
+        // not even the error fits: the batch ends with it, after the replies before it, as grpc-js ends a call
+        if (bytes.length > this.replies.maxMessageBytes) {
+          if (out.length) this.replies.write(out);
+          return this.end(slot.failure!);
+        }
+      }
       slot.reply = undefined;
       slot.failure = undefined;
       slot.rpc = undefined;
       this.head = this.head + 1 === this.window ? 0 : this.head + 1;
       this.count--;
       this.env.metrics.held.outstanding--;
-      if (out) out.push(bytes);
-      else if (!this.call.write(bytes)) this.waitForReader(() => this.call.once('drain', this.onDrain));
+      out.push(bytes);
     }
-    if (out?.length && !this.frames!.write(out)) this.waitForReader(() => this.frames!.onceDrain(this.onDrain));
+    if (out.length && !this.replies.write(out)) this.waitForReader(() => this.replies.onceDrain(this.onDrain));
     if (this.count === 0 && (this.stop || this.inputEnded)) this.end(this.stop);
     else if (this.paused && !this.stop && !this.draining && this.count <= this.resumeAt) {
       this.paused = false;
       this.call.resume();
     }
+  }
+
+  /**
+   * A reply over the call's grpc.max_send_message_length: grpc-js would not
+   * send it (RESOURCE_EXHAUSTED); the item is answered with that error, and
+   * the batch goes on.
+   */
+  private tooLarge(slot: Slot, bytes: number): Buffer {
+    const max = this.replies.maxMessageBytes;
+    slot.failure = rpcFailure(
+      status.RESOURCE_EXHAUSTED,
+      `the reply is ${bytes} bytes, more than the ${max} bytes a message may have (grpc.max_send_message_length)`,
+    );
+    this.failed(slot);
+    return this.env.items.error(slot.id, slot.failure);
   }
 
   /** The caller reads slower than VPP answers: read (and send) nothing more until it catches up. */
@@ -303,6 +339,9 @@ class BatchStream {
     if (this.call.cancelled) return this.cancel();
     this.over = true;
     this.pause();
+    // a batch that fails as a whole leaves its held items unanswered
+    this.env.metrics.held.outstanding -= this.count;
+    this.count = 0;
     const code = failure?.code ?? status.OK;
     this.env.metrics.streams.labels(String(code)).inc();
     const level = failure && code !== status.ABORTED ? 'warn' : 'debug';
@@ -351,7 +390,8 @@ export function batchService(): ServiceDefinition {
 }
 
 export function batchHandler(env: BatchEnv): (call: Call) => void {
+  const fallbacks = new FastPathFallbacks(env.metrics.fastPathFallbacks, env.log);
   return (call) => {
-    new BatchStream(call, env);
+    new BatchStream(call, env, fallbacks);
   };
 }

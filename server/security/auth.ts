@@ -6,10 +6,11 @@
 import { status, type Metadata, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from '../../lib/log.ts';
 import { bearerToken, type TokenCheck } from '../../lib/tokens.ts';
+import { HEALTH_SERVICE } from '../../lib/wire-names.ts';
 import { gate, untouched } from './gate.ts';
 import { rpcFailure } from '../status.ts';
 
-const OPEN = '/grpc.health.v1.Health/';
+const OPEN = `/${HEALTH_SERVICE}/`;
 
 /** The id of the call's valid token, undefined when it has none or a wrong one. */
 export function callToken(tokens: TokenCheck, md: Metadata): string | undefined {
