@@ -35,7 +35,7 @@ $(BUILD_STAMP): $(NPM_STAMP) $(BUILD_SOURCES)
 
 build: $(BUILD_STAMP)
 
-# Debian packages the tests drive: grpcio for the Python client, Chromium for the docs page
+# Debian packages the tests drive: grpcio for the Python client, Chromium for the docs page, etcd for the etcd client
 system-deps:
 	@scripts/system-deps.sh
 

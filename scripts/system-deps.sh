@@ -2,13 +2,16 @@
 # Installs the Debian packages the tests use, when missing: Python grpcio and
 # grpc_tools (the Python gRPC client), Python protobuf (the cross-check of
 # lib/protobuf), Chromium (the docs page test), docker-compose (validates
-# docker/compose.yaml; building images needs a Docker engine, which tests do not).
+# docker/compose.yaml; building images needs a Docker engine, which tests do not),
+# etcd and etcdctl (the etcd client's tests start clusters of their own).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || need+=(python3-protobuf)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
+[ -x /usr/bin/etcd ] || need+=(etcd-server)
+[ -x /usr/bin/etcdctl ] || need+=(etcd-client)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
 sudo=""
