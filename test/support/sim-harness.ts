@@ -14,6 +14,7 @@ import { createCodec, type Codec } from '../../vpp/codec/index.ts';
 import { VppSimulator, type VppSimulatorOptions } from '../../vpp/sim/simulator.ts';
 import { PROTO_DIR } from './paths.ts';
 import { RawVpp } from './raw-vpp.ts';
+import { waitFor } from './wait.ts';
 
 export interface Api {
   model: ApiModel;
@@ -95,11 +96,7 @@ export function until(
 
 /** Resolves once `check` is true, looking every few ms; rejects after a deadline that only bounds a hang. */
 export async function eventually(check: () => boolean, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} never came true`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(what, check, 10_000, 5);
 }
 
 /** VppClients for the tests of one file, each closed after its test. */
