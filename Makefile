@@ -4,11 +4,14 @@ ERRORS ?= ../shared/vpp-errors.json
 GENERATE_ARGS = --api-dir $(API_DIR) $(if $(wildcard $(ERRORS)),--errors $(ERRORS))
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps build system-deps generate check-generated client-ts lint format typecheck test test-unit test-e2e sim run bench soak
+.PHONY: help deps build system-deps generate check-generated client-ts lint format typecheck test test-unit test-sim test-vpp test-e2e sim run bench soak
 
 help:
 	@echo "make run              start gRPC server and REST gateway (simulator if no VPP socket)"
 	@echo "make test             lint, type check, generated-file check, unit and end-to-end tests"
+	@echo "make test-unit        the tests beside the code, less their real-VPP suites (quick)"
+	@echo "make test-sim         the end-to-end tests on the simulator (and those needing no VPP)"
+	@echo "make test-vpp         every test suite that runs on the real VPP of ../shared"
 	@echo "make generate         regenerate proto/ and openapi/ from API_DIR=$(API_DIR)"
 	@echo "make sim              start the VPP simulator alone"
 	@echo "make build            compile to JavaScript in dist/ (run, test, bench and sim do it when sources changed)"
@@ -62,10 +65,17 @@ client-ts: $(CLIENT_TS)
 typecheck: deps $(CLIENT_TS)
 	npm run typecheck
 
+# the tiers of `make test` (scripts/run-tests.ts): unit, sim and vpp together are all of it
 test-unit: deps
 	npm test -- unit
 
 # end-to-end tests start the compiled processes, as users run them
+test-sim: deps system-deps build $(CLIENT_TS)
+	npm test -- sim
+
+test-vpp: deps system-deps build $(CLIENT_TS)
+	npm test -- vpp
+
 test-e2e: deps system-deps build $(CLIENT_TS)
 	npm test -- e2e
 

@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { BatchCodec, openBatch, type BatchAnswer, type BatchItem } from '../lib/grpc/batch-client.ts';
 import { compileBinary, loadServiceRoot, type BinaryCodec } from '../lib/protobuf/index.ts';
 import { PROTO_DIR } from './support/paths.ts';
-import { describeRealVpp, realVppUnavailable, startRealVpp, type RealVpp } from './support/real-vpp.ts';
+import { describeRealVpp, describeSim, startRealVpp, startsRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 const root = loadServiceRoot(PROTO_DIR);
@@ -354,7 +354,7 @@ const setupTable = async (stack: Stack): Promise<void> => {
   assert.equal(err, null);
 };
 
-describe('Batch/Call [simulator]', () => {
+describeSim('Batch/Call [simulator]', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({ gateway: false, serverArgs: SERVER_ARGS });
@@ -366,7 +366,7 @@ describe('Batch/Call [simulator]', () => {
 
 // started at the top level: real-vpp.ts registers its clean-up where the first start happens, and
 // inside a before() hook that clean-up would run as soon as the hook ends
-const realVpp: RealVpp | undefined = realVppUnavailable() ? undefined : await startRealVpp();
+const realVpp: RealVpp | undefined = startsRealVpp() ? await startRealVpp() : undefined;
 
 describeRealVpp('Batch/Call', () => {
   let vpp: RealVpp;

@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { mib, rssBytes, scrape, waitFor } from './support/observe.ts';
-import { describeRealVpp, startRealVpp, type RealVpp } from './support/real-vpp.ts';
+import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { READY_MS, startStack, type Stack } from './support/stack.ts';
 import { portOf, startChild, type Child } from '../lib/child.ts';
 
@@ -353,7 +353,7 @@ function battery(start: () => Promise<{ stack: Stack; kill(): Promise<void> }>):
   });
 }
 
-describe('REST batches [simulator]', () => {
+describeSim('REST batches [simulator]', () => {
   let stack: Stack;
   after(async () => {
     await stack?.stop();

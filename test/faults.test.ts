@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, it, type TestContext } from 'node:test';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { promisify } from '../clients/typescript/promisify.ts';
 import { VpeClient } from '../clients/typescript/generated/vpp/vpe.js';
 import { forEachBackend, type BackendStack } from './support/backends.ts';
+import { describeSim } from './support/real-vpp.ts';
 import { post, simControl } from './support/http.ts';
 import { ALL_OPS, Callers, mix, workers, type Call, type Tally, type Watcher, type WatchKind } from './support/load.ts';
 import { Health, scrape, waitFor } from './support/observe.ts';
@@ -114,7 +115,7 @@ async function watchAll(c: Callers, kinds: WatchKind[]): Promise<Watcher[]> {
   return ws;
 }
 
-describe('faults under load, end to end', () => {
+describeSim('faults under load, end to end', () => {
   let stack: Stack;
   let c: Callers;
   let health: Health;
@@ -454,7 +455,7 @@ describe('faults under load, end to end', () => {
   });
 });
 
-describe('a reader that stops reading a big dump', () => {
+describeSim('a reader that stops reading a big dump', () => {
   const BIG = 16_000;
   let stack: Stack;
   let c: Callers;

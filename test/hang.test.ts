@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, it, type TestContext } from 'node:test';
 import { simControl } from './support/http.ts';
 import { Callers, workers, type Call, type Via, type Watcher } from './support/load.ts';
 import { Health, mib, rssBytes, scrape, waitFor } from './support/observe.ts';
-import { describeRealVpp, startRealVpp, type RealVpp } from './support/real-vpp.ts';
+import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { VPP_OPS, VppCalls } from './support/vpp-calls.ts';
 
@@ -191,7 +191,7 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
   assert.deepEqual(calls.tally.problems, []);
 }
 
-describe('a VPP that stops answering, end to end (simulator)', () => {
+describeSim('a VPP that stops answering, end to end (simulator)', () => {
   let stack: Stack;
   const sim = (command: Record<string, unknown>) => simControl(stack.socket, command);
   let pid = 0;

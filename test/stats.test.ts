@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { curl, post, request } from './support/http.ts';
 import { parseExposition } from './support/prometheus.ts';
 import { pythonStubs, runPython } from './support/python.ts';
-import { describeRealVpp, startRealVpp, type RealVpp } from './support/real-vpp.ts';
+import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 /** server and gateway parse every proto at start: slow on a busy machine */
@@ -54,7 +54,7 @@ function pythonCalls(stack: Stack, itf: string): Record<string, unknown> {
   return runPython(SCRIPT, [stack.grpcTarget, pythonStubs(), itf]) as Record<string, unknown>;
 }
 
-describe('Stats over REST, gRPC and Prometheus (simulator)', () => {
+describeSim('Stats over REST, gRPC and Prometheus (simulator)', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({ simArgs: ['--interfaces', '2'], readyTimeoutMs: READY_MS });
@@ -179,7 +179,7 @@ describe('Stats over REST, gRPC and Prometheus (simulator)', () => {
   });
 });
 
-describe('Stats without a segment, and in read-only mode (simulator)', () => {
+describeSim('Stats without a segment, and in read-only mode (simulator)', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({
