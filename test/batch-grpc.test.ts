@@ -12,6 +12,7 @@ import { compileBinary, loadServiceRoot, type BinaryCodec } from '../lib/protobu
 import { PROTO_DIR } from './support/paths.ts';
 import { describeRealVpp, describeSim, startRealVpp, startsRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { waitFor } from './support/wait.ts';
 
 const root = loadServiceRoot(PROTO_DIR);
 const codec = new BatchCodec(root);
@@ -300,14 +301,18 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
     client.close();
     assert.ok(answers.length < 20_000);
     for (let i = 0; i < answers.length; i++) assert.equal(answers[i]!.id, BigInt(i));
-    for (let i = 0; i < 300 && (await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}')) === cancelledBefore; i++)
-      await sleep(100);
-    assert.equal(await metric(stack, 'vpp_rpc_batch_streams_total{code="1"}'), cancelledBefore + 1);
+    const cancelledBatches = (): Promise<number> => metric(stack, 'vpp_rpc_batch_streams_total{code="1"}');
+    await waitFor(
+      'the server counts the cancelled batch',
+      async () => (await cancelledBatches()) !== cancelledBefore,
+      30_000,
+    );
+    assert.equal(await cancelledBatches(), cancelledBefore + 1);
     const again = await runBatch(stack.grpcTarget, [routeItem(1, 9)]);
     assert.equal(again.code, grpc.status.OK, again.details);
     assert.equal(again.answers.length, 1);
-    await sleep(200);
-    assert.equal(await metric(stack, 'vpp_rpc_batch_items_outstanding'), 0, 'nothing is held after the cancel');
+    // nothing is held after the cancel
+    await waitFor('no item outstanding', async () => (await metric(stack, 'vpp_rpc_batch_items_outstanding')) === 0);
   });
 
   it('an options.window above --batch-max-window fails the stream with INVALID_ARGUMENT', async () => {

@@ -12,6 +12,7 @@ import { parseExposition } from './support/prometheus.ts';
 import { pythonStubs, runPython } from './support/python.ts';
 import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { waitFor } from './support/wait.ts';
 
 /** server and gateway parse every proto at start: slow on a busy machine */
 const READY_MS = 120_000;
@@ -76,10 +77,12 @@ describeSim('Stats over REST, gRPC and Prometheus (simulator)', () => {
       first.map((i) => [i.name, i.sw_if_index]),
       [['loop0', 1]],
     );
-    await sleep(600);
-    const [again] = await interfaces(stack, { sw_if_index: 1 });
-    assert.equal(again!.name, 'loop0');
-    assert.ok(BigInt(again!.rx!.packets) > BigInt(first[0]!.rx?.packets ?? '0'), 'rx packets grew');
+    const rx = async (): Promise<bigint> => {
+      const [again] = await interfaces(stack, { sw_if_index: 1 });
+      assert.equal(again!.name, 'loop0');
+      return BigInt(again!.rx!.packets);
+    };
+    await waitFor('rx packets grow', async () => (await rx()) > BigInt(first[0]!.rx?.packets ?? '0'));
     const all = await interfaces(stack);
     assert.deepEqual(
       all.map((i) => i.name),

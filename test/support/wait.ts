@@ -19,3 +19,16 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Resolves as `promise` does; rejects after timeoutMs, a hang guard, saying what never came. */
+export async function settles<T>(what: string, promise: Promise<T>, timeoutMs = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
