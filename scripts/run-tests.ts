@@ -1,5 +1,5 @@
 /**
- * Runs the test files with node:test, two at a time, the longest first.
+ * Runs the test files with node:test, as many at a time as there are cores, the longest first.
  *   npm test               every test file, on the simulator and on the real VPP of ../shared
  *   npm test -- unit       tests beside the code, less their real-VPP suites: the quick loop
  *   npm test -- sim        end-to-end tests (test/) on the simulator, or on no VPP
@@ -22,21 +22,20 @@ const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'opena
  * in name order.
  */
 const LONGEST_FIRST = [
-  'test/proto-toolchains.test.ts',
-  'test/batch-grpc.test.ts',
   'test/real-vpp-sweep.test.ts',
   'test/postman.test.ts',
   'test/batch-rest.test.ts',
-  'test/hostile.test.ts',
   'test/docs-browser.test.ts',
+  'test/hostile.test.ts',
   'test/faults.test.ts',
+  'test/batch-grpc.test.ts',
   'test/examples.test.ts',
-  'test/stats.test.ts',
   'test/hang.test.ts',
+  'test/stats.test.ts',
   'test/real-vpp-config.test.ts',
   'test/interface-index-default.test.ts',
-  'test/grpc.test.ts',
   'test/readiness.test.ts',
+  'test/grpc.test.ts',
   'test/security-hardened.test.ts',
   'test/real-vpp-quirks.test.ts',
   'test/rest.test.ts',
@@ -45,8 +44,9 @@ const LONGEST_FIRST = [
   'test/soak.test.ts',
   'test/sim-vs-real.test.ts',
   'test/docker.test.ts',
-  'test/grpc-health-reflection.test.ts',
   'test/rest-empty-body.test.ts',
+  'test/grpc-health-reflection.test.ts',
+  'test/proto-toolchains.test.ts',
   'test/rest-routing.test.ts',
   'vpp/stats/reader.test.ts',
   'lib/protobuf/python.test.ts',
