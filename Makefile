@@ -4,7 +4,7 @@ ERRORS ?= ../shared/vpp-errors.json
 GENERATE_ARGS = --api-dir $(API_DIR) $(if $(wildcard $(ERRORS)),--errors $(ERRORS))
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps build system-deps generate check-generated client-ts lint format typecheck typecheck-client test test-unit test-sim test-vpp test-e2e sim run bench soak
+.PHONY: help deps build system-deps generate check-generated client-ts lint format typecheck typecheck-client test test-unit test-sim test-vpp test-e2e fresh-runs sim run bench soak
 
 help:
 	@echo "make run              start gRPC server and REST gateway (simulator if no VPP socket)"
@@ -12,6 +12,7 @@ help:
 	@echo "make test-unit        the tests beside the code, less their real-VPP suites (quick)"
 	@echo "make test-sim         the end-to-end tests on the simulator (and those needing no VPP)"
 	@echo "make test-vpp         every test suite that runs on the real VPP of ../shared"
+	@echo "make fresh-runs N=3   make test N times, each on a fresh clone of HEAD as CI runs it"
 	@echo "make generate         regenerate proto/ and openapi/ from API_DIR=$(API_DIR)"
 	@echo "make sim              start the VPP simulator alone"
 	@echo "make build            compile to JavaScript in dist/ (run, test, bench and sim do it when sources changed)"
@@ -82,6 +83,11 @@ test-vpp: deps system-deps build $(CLIENT_TS)
 
 test-e2e: deps system-deps build $(CLIENT_TS)
 	npm test -- e2e
+
+# make test as CI runs it (.ci/run), N times, each on a fresh clone of the committed HEAD
+N ?= 1
+fresh-runs:
+	@scripts/fresh-runs.sh $(N)
 
 # Everything, in three phases: the dependencies; the checks and the build side by side, a job
 # per core (the longest chain, client-ts then typecheck-client, first); then the tests. Each
