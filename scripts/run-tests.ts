@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { PROTO_CACHE_ENV, protoCacheForRun } from '../test/support/api.ts';
 
 const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'openapi'].map((d) => join('.', d)));
 
@@ -47,10 +48,14 @@ const LONGEST_FIRST = [
   'test/rest-empty-body.test.ts',
   'test/grpc-health-reflection.test.ts',
   'test/proto-toolchains.test.ts',
+  'test/sim-process.test.ts',
   'test/rest-routing.test.ts',
-  'vpp/stats/reader.test.ts',
-  'lib/protobuf/python.test.ts',
   'generators/openapi/document.test.ts',
+  'vpp/api/load-proto.test.ts',
+  'lib/protobuf/python.test.ts',
+  'vpp/client/liveness.test.ts',
+  'vpp/client/dump.test.ts',
+  'gateway/batch/stream.test.ts',
   'lib/protobuf/proto-index.test.ts',
 ];
 
@@ -111,11 +116,14 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const env = vpp ? { ...process.env, VPP_RPC_TEST_VPP: vpp } : process.env;
+// the model of proto/, made once for the run instead of once per test process
+const protoCache = protoCacheForRun();
+const env = { ...process.env, [PROTO_CACHE_ENV]: protoCache.dir, ...(vpp ? { VPP_RPC_TEST_VPP: vpp } : {}) };
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? availableParallelism());
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...longestFirst(files)],
   { stdio: 'inherit', env },
 );
+protoCache.remove();
 process.exit(r.status ?? 1);
