@@ -20,9 +20,10 @@ help:
 
 # Install when package.json or the lock changed. `npm install` rather than `npm ci`:
 # the registry lacks @bufbuild/buf's macOS/Windows packages, which npm then
-# leaves out of the lock, and `npm ci` refuses such a lock.
+# leaves out of the lock, and `npm ci` refuses such a lock. The make that node-gyp runs for
+# native/statseg is no job of this one (MAKEFLAGS would hand it a job server it cannot reach).
 $(NPM_STAMP): package.json package-lock.json native/statseg/binding.gyp native/statseg/statseg.c
-	npm install --no-audit --no-fund
+	MAKEFLAGS= npm install --no-audit --no-fund
 	@touch $@
 
 deps: $(NPM_STAMP)
