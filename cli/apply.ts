@@ -5,6 +5,11 @@
  *   {"rpc": "Ip/IpRouteAddDel", "id": 7, "request": {...the unary REST body...}}
  *
  * `id` is optional (default: the line number); blank lines are skipped.
+ * `refs` (as the journal's export writes them) set index fields from the
+ * replies of earlier lines: `{"field": "sw_if_index", "item": 12,
+ * "reply_field": "sw_if_index"}` puts the sw_if_index line 12's reply gave
+ * into this line's request, whatever number the target VPP chose. Such a
+ * line waits until the lines before it are answered.
  * Input is read as the stream takes it, so a file of any size holds only a
  * window of items in memory. Failed items are printed to stderr (with
  * --replies, every answer goes to stdout as NDJSON); a summary ends the run.
@@ -61,12 +66,25 @@ const CODE_NAMES = Object.fromEntries(
 
 class ItemError extends Error {}
 
-/** One NDJSON line as the request bytes and the id it is answered with. */
-function parseLine(
-  text: string,
-  lineNo: number,
-  methods: Map<string, Method>,
-): { id: bigint; rpc: Method; value: Buffer } {
+/** An index a line takes from the reply of an earlier line (an export of the journal carries them). */
+interface LineRef {
+  /** where in the request: `sw_if_index`, `route.paths[0].sw_if_index` */
+  field: string;
+  /** the id of the earlier line */
+  item: string;
+  /** the field of its reply: `sw_if_index`, `acl_index` */
+  reply_field: string;
+}
+
+interface Line {
+  id: bigint;
+  rpc: Method;
+  request: unknown;
+  refs: LineRef[];
+}
+
+/** One NDJSON line: the RPC, the request (JSON), the id it is answered with, and its refs. */
+function parseLine(text: string, lineNo: number, methods: Map<string, Method>): Line {
   let line: unknown;
   try {
     line = JSON.parse(text);
@@ -75,7 +93,7 @@ function parseLine(
   }
   if (typeof line !== 'object' || line === null || Array.isArray(line))
     throw new ItemError('a line is an object: {"rpc": "Service/Rpc", "id": 1, "request": {...}}');
-  const { rpc, id, request } = line as { rpc?: unknown; id?: unknown; request?: unknown };
+  const { rpc, id, request, refs } = line as { rpc?: unknown; id?: unknown; request?: unknown; refs?: unknown };
   if (typeof rpc !== 'string')
     throw new ItemError('"rpc" is missing: the RPC as in its REST route, e.g. "Ip/IpRouteAddDel"');
   const method = methods.get(rpc);
@@ -87,12 +105,49 @@ function parseLine(
   } catch {
     throw new ItemError(`"id": ${JSON.stringify(id)} is not an unsigned 64-bit integer`);
   }
-  try {
-    const value = method.request.binary.encode(method.request.json.fromJson(request ?? {}));
-    return { id: itemId, rpc: method, value };
-  } catch (e) {
-    throw new ItemError(`"request": ${(e as Error).message}`);
+  const list = refs === undefined ? [] : refs;
+  if (
+    !Array.isArray(list) ||
+    !list.every(
+      (r: Partial<Record<keyof LineRef, unknown>>) =>
+        r &&
+        typeof r.field === 'string' &&
+        typeof r.reply_field === 'string' &&
+        ['string', 'number'].includes(typeof r.item),
+    )
+  )
+    throw new ItemError(
+      '"refs": a list of {"field": "sw_if_index", "item": <an earlier line\'s id>, "reply_field": "sw_if_index"}',
+    );
+  return {
+    id: itemId,
+    rpc: method,
+    request: request ?? {},
+    refs: (list as LineRef[]).map((r) => ({ ...r, item: String(r.item) })),
+  };
+}
+
+/** `route.paths[0].sw_if_index` → ['route', 'paths', 0, 'sw_if_index'] */
+const pathOf = (field: string): (string | number)[] =>
+  field
+    .split(/\.|\[(\d+)\]/)
+    .flatMap((p, i): (string | number)[] => (p === undefined || p === '' ? [] : i % 2 ? [Number(p)] : [p]));
+
+/** Sets each ref's field to the number the named line's reply holds; throws ItemError when one has none. */
+function resolveRefs(request: unknown, refs: LineRef[], replies: Map<string, Record<string, unknown>>): unknown {
+  for (const r of refs) {
+    const reply = replies.get(r.item);
+    const n = reply?.[r.reply_field];
+    if (typeof n !== 'number')
+      throw new ItemError(
+        `"refs": line ${r.item} ${reply ? `has no ${r.reply_field} in its reply` : 'was not answered with success'}`,
+      );
+    const path = pathOf(r.field);
+    let v = request as Record<string | number, unknown>;
+    for (const step of path.slice(0, -1)) v = (v[step] ??= {}) as Record<string | number, unknown>;
+    v[path.at(-1)!] = n;
   }
+  return request;
 }
 
 function credentialsOf(o: ApplyOptions): grpc.ChannelCredentials {
@@ -118,8 +173,12 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
   let failed = 0;
   let localFailures = 0;
   let streamError: grpc.ServiceError | undefined;
-  /** rpc name and input line of each item sent and not yet answered, in order */
-  const pending: { line: number; rpc: string }[] = [];
+  /** rpc name, input line and id of each item sent and not yet answered, in order */
+  const pending: { line: number; rpc: string; id: string }[] = [];
+  /** the indexes each answered item's reply handed out, for the lines whose refs name it */
+  const replies = new Map<string, Record<string, unknown>>();
+  const settledIds = new Set<string>();
+  const answerWaiters: (() => void)[] = [];
   let pendingHead = 0;
   const tty = process.stderr.isTTY;
   const progress = (): void => {
@@ -147,7 +206,7 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
   const finished = new Promise<void>((resolve) => {
     call.on('data', (b: Buffer) => {
       const a: BatchAnswer = codec.decode(b);
-      const item = pending[pendingHead++] ?? { line: 0, rpc: '?' };
+      const item = pending[pendingHead++] ?? { line: 0, rpc: '?', id: '' };
       if (pendingHead > 4096) {
         pending.splice(0, pendingHead);
         pendingHead = 0;
@@ -157,6 +216,15 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
         failed++;
         report(item.line, item.rpc, a.id, `${CODE_NAMES[a.error.code] ?? a.error.code}: ${a.error.message}`);
       }
+      settledIds.add(item.id);
+      if (!a.error) {
+        const reply = JSON.parse(toJson(a.reply!.type, a.reply!.value)) as Record<string, unknown>;
+        const indexes = Object.entries(reply).filter(
+          ([k, v]) => k.endsWith('index') && k !== 'stats_index' && typeof v === 'number',
+        );
+        if (indexes.length) replies.set(item.id, Object.fromEntries(indexes));
+      }
+      for (const w of answerWaiters.splice(0)) w();
       if (o.replies)
         process.stdout.write(
           a.error
@@ -166,6 +234,7 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
     });
     call.on('error', (e: grpc.ServiceError) => {
       streamError = e;
+      for (const w of answerWaiters.splice(0)) w();
       resolve();
     });
     call.on('end', resolve);
@@ -203,7 +272,23 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
       if (o.stopOnError) stopped = true;
       continue;
     }
-    pending.push({ line: lineNo, rpc: item.rpc.name });
+    let value: Buffer;
+    try {
+      // a line that takes numbers from earlier replies waits for them
+      if (item.refs.length) {
+        while (answered < sent && !streamError && item.refs.some((r) => !settledIds.has(r.item)))
+          await new Promise<void>((r) => answerWaiters.push(r));
+        resolveRefs(item.request, item.refs, replies);
+      }
+      value = item.rpc.request.binary.encode(item.rpc.request.json.fromJson(item.request));
+    } catch (e) {
+      const err = e instanceof ItemError ? e : new ItemError(`"request": ${(e as Error).message}`);
+      localFailures++;
+      report(lineNo, item.rpc.name, item.id, err.message);
+      if (o.stopOnError) stopped = true;
+      continue;
+    }
+    pending.push({ line: lineNo, rpc: item.rpc.name, id: String(item.id) });
     const first = sent === 0;
     sent++;
     const more = call.write(
@@ -211,7 +296,7 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
         id: item.id,
         rpc: item.rpc.name,
         type: item.rpc.requestType,
-        value: item.value,
+        value,
         ...(first ? { options: { stop_on_error: Boolean(o.stopOnError), window: o.window ?? 0 } } : {}),
       }),
     );
