@@ -21,6 +21,7 @@ import type protobuf from 'protobufjs';
 import { compileBinary, compileJson, serviceMethods, type BinaryCodec, type JsonCodec } from '../lib/protobuf/index.ts';
 import { shortService } from '../lib/policy.ts';
 import { BatchCodec, openBatch, type BatchAnswer } from '../lib/grpc/batch-client.ts';
+import { applyRefs, BatchRefError, parseRefs, replyIndexes, type BatchRef } from '../lib/batch-refs.ts';
 
 export interface ApplyOptions {
   server: string;
@@ -66,21 +67,11 @@ const CODE_NAMES = Object.fromEntries(
 
 class ItemError extends Error {}
 
-/** An index a line takes from the reply of an earlier line (an export of the journal carries them). */
-interface LineRef {
-  /** where in the request: `sw_if_index`, `route.paths[0].sw_if_index` */
-  field: string;
-  /** the id of the earlier line */
-  item: string;
-  /** the field of its reply: `sw_if_index`, `acl_index` */
-  reply_field: string;
-}
-
 interface Line {
   id: bigint;
   rpc: Method;
   request: unknown;
-  refs: LineRef[];
+  refs: BatchRef[];
 }
 
 /** One NDJSON line: the RPC, the request (JSON), the id it is answered with, and its refs. */
@@ -105,49 +96,11 @@ function parseLine(text: string, lineNo: number, methods: Map<string, Method>): 
   } catch {
     throw new ItemError(`"id": ${JSON.stringify(id)} is not an unsigned 64-bit integer`);
   }
-  const list = refs === undefined ? [] : refs;
-  if (
-    !Array.isArray(list) ||
-    !list.every(
-      (r: Partial<Record<keyof LineRef, unknown>>) =>
-        r &&
-        typeof r.field === 'string' &&
-        typeof r.reply_field === 'string' &&
-        ['string', 'number'].includes(typeof r.item),
-    )
-  )
-    throw new ItemError(
-      '"refs": a list of {"field": "sw_if_index", "item": <an earlier line\'s id>, "reply_field": "sw_if_index"}',
-    );
-  return {
-    id: itemId,
-    rpc: method,
-    request: request ?? {},
-    refs: (list as LineRef[]).map((r) => ({ ...r, item: String(r.item) })),
-  };
-}
-
-/** `route.paths[0].sw_if_index` → ['route', 'paths', 0, 'sw_if_index'] */
-const pathOf = (field: string): (string | number)[] =>
-  field
-    .split(/\.|\[(\d+)\]/)
-    .flatMap((p, i): (string | number)[] => (p === undefined || p === '' ? [] : i % 2 ? [Number(p)] : [p]));
-
-/** Sets each ref's field to the number the named line's reply holds; throws ItemError when one has none. */
-function resolveRefs(request: unknown, refs: LineRef[], replies: Map<string, Record<string, unknown>>): unknown {
-  for (const r of refs) {
-    const reply = replies.get(r.item);
-    const n = reply?.[r.reply_field];
-    if (typeof n !== 'number')
-      throw new ItemError(
-        `"refs": line ${r.item} ${reply ? `has no ${r.reply_field} in its reply` : 'was not answered with success'}`,
-      );
-    const path = pathOf(r.field);
-    let v = request as Record<string | number, unknown>;
-    for (const step of path.slice(0, -1)) v = (v[step] ??= {}) as Record<string | number, unknown>;
-    v[path.at(-1)!] = n;
+  try {
+    return { id: itemId, rpc: method, request: request ?? {}, refs: parseRefs(refs) };
+  } catch (e) {
+    throw new ItemError(`"refs": ${(e as Error).message}`);
   }
-  return request;
 }
 
 function credentialsOf(o: ApplyOptions): grpc.ChannelCredentials {
@@ -176,7 +129,7 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
   /** rpc name, input line and id of each item sent and not yet answered, in order */
   const pending: { line: number; rpc: string; id: string }[] = [];
   /** the indexes each answered item's reply handed out, for the lines whose refs name it */
-  const replies = new Map<string, Record<string, unknown>>();
+  const replies = new Map<string, Record<string, number>>();
   const settledIds = new Set<string>();
   const answerWaiters: (() => void)[] = [];
   let pendingHead = 0;
@@ -218,11 +171,8 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
       }
       settledIds.add(item.id);
       if (!a.error) {
-        const reply = JSON.parse(toJson(a.reply!.type, a.reply!.value)) as Record<string, unknown>;
-        const indexes = Object.entries(reply).filter(
-          ([k, v]) => k.endsWith('index') && k !== 'stats_index' && typeof v === 'number',
-        );
-        if (indexes.length) replies.set(item.id, Object.fromEntries(indexes));
+        const indexes = replyIndexes(JSON.parse(toJson(a.reply!.type, a.reply!.value)) as Record<string, unknown>);
+        if (indexes) replies.set(item.id, indexes);
       }
       for (const w of answerWaiters.splice(0)) w();
       if (o.replies)
@@ -278,11 +228,14 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
       if (item.refs.length) {
         while (answered < sent && !streamError && item.refs.some((r) => !settledIds.has(r.item)))
           await new Promise<void>((r) => answerWaiters.push(r));
-        resolveRefs(item.request, item.refs, replies);
+        applyRefs(item.request, item.refs, replies);
       }
       value = item.rpc.request.binary.encode(item.rpc.request.json.fromJson(item.request));
     } catch (e) {
-      const err = e instanceof ItemError ? e : new ItemError(`"request": ${(e as Error).message}`);
+      const err =
+        e instanceof ItemError
+          ? e
+          : new ItemError(`${e instanceof BatchRefError ? '"refs"' : '"request"'}: ${(e as Error).message}`);
       localFailures++;
       report(lineNo, item.rpc.name, item.id, err.message);
       if (o.stopOnError) stopped = true;

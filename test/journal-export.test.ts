@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { entryArgs } from '../lib/compiled.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
+import { post } from './support/http.ts';
 import { dump, rest } from './support/journal.ts';
 import { untilReady } from './support/ready.ts';
 import { startStack, type Stack } from './support/stack.ts';
@@ -66,12 +67,69 @@ describe('journal export, applied to another VPP', () => {
     const file = join(dir, 'node-a.ndjson');
     writeFileSync(file, exported.stdout);
 
-    // a VPP that already has five loopbacks of its own
+    // a VPP that already has five loopbacks of its own, through the CLI
     const b = await stack(['--interfaces', '5']);
     const applied = await vppRpc(['apply', file, '--server', b.grpcTarget]);
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stderr, new RegExp(`${lines.length} items: ${lines.length} ok, 0 failed`));
+    await sameConfiguration(b);
 
+    // another, through POST /batch
+    const c = await stack(['--interfaces', '7']);
+    const r = await post(`${c.rest}/batch`, exported.stdout, { 'content-type': 'application/x-ndjson' });
+    assert.equal(r.status, 200);
+    const answers = r.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { error?: unknown });
+    assert.deepEqual(
+      answers.filter((a) => a.error),
+      [],
+    );
+    assert.equal(answers.length, lines.length);
+    await sameConfiguration(c);
+  });
+
+  it('answers a line whose refs name a line that failed, or none, with why', async () => {
+    const c = stacks.at(-1)!;
+    const body = [
+      { rpc: 'Interface/CreateLoopback', id: 'a', request: { mac_address: 'not a MAC' } },
+      {
+        rpc: 'Interface/SwInterfaceSetFlags',
+        id: 'b',
+        request: {},
+        refs: [{ field: 'sw_if_index', item: 'a', reply_field: 'sw_if_index' }],
+      },
+      {
+        rpc: 'Interface/SwInterfaceSetFlags',
+        id: 'c',
+        request: {},
+        refs: [{ field: 'sw_if_index', item: 'nope', reply_field: 'sw_if_index' }],
+      },
+      { rpc: 'Interface/SwInterfaceSetFlags', id: 'd', request: {}, refs: 'sw_if_index' },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    const r = await post(`${c.rest}/batch`, body, { 'content-type': 'application/x-ndjson' });
+    const answers = r.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; error: { code: number; message: string } });
+    assert.deepEqual(
+      answers.map((a) => [a.id, a.error.code]),
+      [
+        ['a', 3],
+        ['b', 9],
+        ['c', 9],
+        ['d', 3],
+      ],
+    );
+    assert.match(answers[1]!.error.message, /refs: line a was not answered with success/);
+    assert.match(answers[3]!.error.message, /^refs: /);
+  });
+
+  /** The first stack's configuration on `b`: one loopback up, with the address and the route through it. */
+  async function sameConfiguration(b: Stack): Promise<void> {
     const interfaces = await dump(b, 'Interface/SwInterfaceDump');
     const up = interfaces.filter((i) => (i.flags as string[]).includes('IF_STATUS_API_FLAG_ADMIN_UP'));
     assert.equal(up.length, 1);
@@ -84,7 +142,7 @@ describe('journal export, applied to another VPP', () => {
     const routes = await dump(b, 'Ip/IpRouteDump', { table: { table_id: 0 } });
     const route = routes.find((r) => (r.route as { prefix: string }).prefix === '198.51.100.0/24');
     assert.equal((route!.route as { paths: { sw_if_index: number }[] }).paths[0]!.sw_if_index, target.sw_if_index);
-  });
+  }
 
   it('says which RPC the journal commands take, and asks before clearing', async () => {
     const a = stacks[0]!;

@@ -14,6 +14,7 @@ import { JOURNAL_STATE_NAMES, type Journal, type JournalRpcInfo, type JournalSta
 import type { VppInstance } from './record.ts';
 import type { ReplayReport } from './replay.ts';
 import { writeAt } from '../../vpp/api/indexes.ts';
+import { formatFieldPath } from '../../lib/batch-refs.ts';
 
 export const JOURNAL_SERVICE = 'vpprpc.Journal';
 /** a report lists at most this many failures; failed_count has them all */
@@ -60,10 +61,6 @@ export function statusMessage(s: JournalStatus | undefined, rpcName: (path: stri
   };
 }
 
-/** `route.paths[0].sw_if_index`, as errors name fields. */
-export const fieldPath = (path: readonly (string | number)[]): string =>
-  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-
 /** `/vpp.ip.Ip/IpRouteAddDel` → `Ip/IpRouteAddDel`, as batches name RPCs. */
 export const rpcName = (path: string): string => {
   const [, service = '', method = ''] = path.split('/');
@@ -86,7 +83,7 @@ export function* exportLines(journal: Journal, rpcs: (path: string) => JournalRp
     }
     const line: Record<string, unknown> = { rpc: rpcName(e.entry.rpc), id: e.entry.seq, request: rpc.toJson(value) };
     if (e.entry.refs.length)
-      line.refs = e.entry.refs.map((r) => ({ field: fieldPath(r.path), item: r.owner, reply_field: r.field }));
+      line.refs = e.entry.refs.map((r) => ({ field: formatFieldPath(r.path), item: r.owner, reply_field: r.field }));
     yield JSON.stringify(line);
   }
 }
