@@ -42,7 +42,7 @@ describe('own services in openapi/', () => {
     assert.match(content['application/json']!.schema.items!.description!, /POST \/batch/);
     assert.ok('application/x-ndjson' in content);
     assert.deepEqual(exp['x-vpprpc-own'], { service: 'vpprpc.Journal', reads_only: true, open_stream: false });
-    assert.equal(own.paths['/Journal/Clear/request']!.post!['x-vpprpc-own'].reads_only, false);
+    assert.equal(own.paths['/Journal/Clear/request']!.post!['x-vpprpc-own']!.reads_only, false);
   });
 
   it('gives Postman a Stats folder whose Watch streams NDJSON for a while', () => {
