@@ -2,10 +2,10 @@
  * The journal in a file of the state directory: records appended in groups,
  * each group made durable (fdatasync) before anyone is told it was kept.
  *
- * - Group commit: the appends of one turn of the event loop go out in one
- *   write and one fdatasync; appends that come while a group is being synced
- *   form the next group. Bulk programming pays one sync per group, not per
- *   request.
+ * - Group commit: the appends of one turn of the event loop, and all those
+ *   made while the group before is being written and synced, go out in one
+ *   write and one fdatasync. Bulk programming pays one sync per group, not
+ *   per request, and the slower the disk, the larger the groups.
  * - A failed write (a full disk) truncates the file back to the last durable
  *   byte, so the file holds only whole records, and every write fails until
  *   recover() proves the disk takes writes again.
@@ -19,6 +19,7 @@
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GroupCommit, type Group } from './group-commit.ts';
 import { JournalStoreError, type JournalStore, type OpenedJournal, type StoreWrite } from './store.ts';
 import { scanRecords, type JournalRecord } from './record.ts';
 
@@ -30,14 +31,6 @@ const PROBE_BYTES = 64 * 1024;
 /** how much of a rewrite is written at a time */
 const REWRITE_CHUNK = 1024 * 1024;
 
-interface Group {
-  buffers: Buffer[];
-  bytes: number;
-  /** the highest entry seq in the group */
-  lastSeq: number;
-  done: ((err?: Error) => void)[];
-}
-
 const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 
 export class FileStore implements JournalStore {
@@ -48,10 +41,8 @@ export class FileStore implements JournalStore {
   private fd: FileHandle | undefined;
   /** durable end of the file */
   private size = 0;
-  /** the group that takes appends until its write starts */
-  private open_: Group | undefined;
   /** every write and the rewrite's swap, one after another */
-  private chain: Promise<void> = Promise.resolve();
+  private readonly commits = new GroupCommit((g) => this.writeGroup(g));
   /** the highest entry seq durably written */
   private durableSeq = 0;
   /** set after a failed write: every append fails with it until recover() */
@@ -74,7 +65,7 @@ export class FileStore implements JournalStore {
   }
 
   async reread(): Promise<JournalRecord[]> {
-    await this.chain;
+    await this.commits.settled();
     const fd = this.fd;
     if (!fd) throw new JournalStoreError(`the journal ${this.where} is closed`);
     const bytes = Buffer.allocUnsafe(this.size);
@@ -138,56 +129,38 @@ export class FileStore implements JournalStore {
       done(this.failure);
       return;
     }
-    let g = this.open_;
-    if (!g) {
-      g = this.open_ = { buffers: [], bytes: 0, lastSeq: 0, done: [] };
-      const group = g;
-      // the appends of this turn of the event loop join the group; it is written after them
-      setImmediate(() => {
-        if (this.open_ === group) this.open_ = undefined;
-        void this.inChain(() => this.writeGroup(group));
-      });
-    }
-    for (const e of write.entries) {
-      g.buffers.push(e.bytes);
-      g.bytes += e.bytes.length;
-      g.lastSeq = e.seq;
-    }
-    if (write.instance) {
-      g.buffers.push(write.instance);
-      g.bytes += write.instance.length;
-    }
-    g.done.push(done);
+    this.commits.append(write, done);
   }
 
   private async writeGroup(g: Group): Promise<void> {
     const fd = this.fd;
-    let err: JournalStoreError | undefined = this.failure;
-    if (!err && !fd) err = new JournalStoreError(`the journal ${this.where} is closed`);
-    if (!err && g.bytes > 0) {
-      try {
-        await writeAll(fd!, g.buffers, g.bytes, this.size);
-        const started = performance.now();
-        await fd!.datasync();
-        this.syncs.count++;
-        this.syncs.seconds += (performance.now() - started) / 1000;
-        this.size += g.bytes;
-        if (g.lastSeq > this.durableSeq) this.durableSeq = g.lastSeq;
-        this.tail?.push(...g.buffers);
-      } catch (e) {
-        err = this.failure = this.fail('cannot write the journal', e);
-        // the file keeps whole records only: what this group wrote goes
-        await fd!.truncate(this.size).catch(() => {});
-      }
+    if (this.failure) throw this.failure;
+    if (!fd) throw new JournalStoreError(`the journal ${this.where} is closed`);
+    if (g.bytes === 0) return;
+    const buffers = g.entries.map((e) => e.bytes);
+    if (g.instance) buffers.push(g.instance);
+    try {
+      await writeAll(fd, buffers, g.bytes, this.size);
+      const started = performance.now();
+      await fd.datasync();
+      this.syncs.count++;
+      this.syncs.seconds += (performance.now() - started) / 1000;
+      this.size += g.bytes;
+      if (g.lastSeq > this.durableSeq) this.durableSeq = g.lastSeq;
+      this.tail?.push(...buffers);
+    } catch (e) {
+      this.failure = this.fail('cannot write the journal', e);
+      // the file keeps whole records only: what this group wrote goes
+      await fd.truncate(this.size).catch(() => {});
+      throw this.failure;
     }
-    for (const done of g.done) done(err);
   }
 
   async recover(): Promise<boolean> {
     if (!this.failure) return true;
     const fd = this.fd;
     if (!fd) return false;
-    return this.inChain(async () => {
+    return this.commits.run(async () => {
       try {
         await writeAll(fd, [Buffer.alloc(PROBE_BYTES)], PROBE_BYTES, this.size);
         await fd.datasync();
@@ -210,22 +183,12 @@ export class FileStore implements JournalStore {
     return this.rewriting;
   }
 
-  /** Runs `op` after every write queued before it; the chain itself never fails. */
-  private inChain<T>(op: () => Promise<T> | T): Promise<T> {
-    const result = this.chain.then(op);
-    this.chain = result.then(
-      () => {},
-      () => {},
-    );
-    return result;
-  }
-
   private async doRewrite(records: (upTo: number) => Iterable<Buffer>): Promise<void> {
     const next = this.where + '.new';
     let out: FileHandle | undefined;
     try {
       // the snapshot: every entry written so far; what is written after it goes to the new file as its tail
-      const snapshot = await this.inChain(() => {
+      const snapshot = await this.commits.run(() => {
         this.tail = [];
         return [...records(this.durableSeq)];
       });
@@ -246,7 +209,7 @@ export class FileStore implements JournalStore {
       }
       if (chunkBytes) await writeChunk();
       const fresh = out;
-      await this.inChain(async () => {
+      await this.commits.run(async () => {
         const tail = this.tail ?? [];
         const tailBytes = tail.reduce((n, b) => n + b.length, 0);
         if (tailBytes) await writeAll(fresh, tail, tailBytes, size);
@@ -268,7 +231,7 @@ export class FileStore implements JournalStore {
 
   async close(): Promise<void> {
     await this.rewriting?.catch(() => {});
-    await this.chain;
+    await this.commits.settled();
     const fd = this.fd;
     this.fd = undefined;
     await fd?.close();
