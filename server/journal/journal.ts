@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../lib/log.ts';
 import type { Value } from '../../vpp/codec/types.ts';
 import type { IndexModel } from '../../vpp/api/indexes.ts';
-import { rpcFailure, type RpcFailure } from '../status.ts';
+import { rpcFailure, toStatus, type RpcFailure } from '../status.ts';
 import { describeInstance, sameInstance } from './instance.ts';
 import { LiveSet, type JournalRpc, type LiveEntry } from './live-set.ts';
 import { encodeEntry, encodeInstance, type JournalEntry, type VppInstance } from './record.ts';
@@ -164,6 +164,9 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
   gate(): RpcFailure | undefined {
     if (this._state === 'ready') return undefined;
     if (this._state === 'failed') void this.recover();
+    // VPP away or hung: that is the reason, as for a read
+    const vpp = this._state === 'unverified' ? this.o.client.unavailable() : undefined;
+    if (vpp) return toStatus(vpp, '');
     return rpcFailure(status.UNAVAILABLE, this.refusal());
   }
 
