@@ -55,7 +55,7 @@ describe('the model and services cached by make build', () => {
     assert.deepEqual(loadModel(PROTO_DIR, dir), parsed.model);
     assert.equal(
       cached.services.reduce((n, s) => n + s.methods.length, 0),
-      1029 + 5, // VPP's, and vpprpc.Batch's 1 and vpprpc.Stats's 4
+      1029 + 9, // VPP's, and vpprpc.Batch's 1, vpprpc.Stats's 4 and vpprpc.Journal's 4
     );
     const errors = loadErrorTable(PROTO_DIR);
     assert.ok(errors.size > 100);
