@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { PROTO_CACHE_ENV, protoCacheForRun } from '../test/support/api.ts';
+import { PROTO_CACHE_ENV, protoCacheForRun } from './test-proto-cache.ts';
 
 const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'openapi'].map((d) => join('.', d)));
 
@@ -24,6 +24,7 @@ const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'opena
  */
 const LONGEST_FIRST = [
   'test/real-vpp-sweep.test.ts',
+  'test/journal.test.ts',
   'test/postman.test.ts',
   'test/batch-rest.test.ts',
   'test/docs-browser.test.ts',
@@ -32,11 +33,13 @@ const LONGEST_FIRST = [
   'test/batch-grpc.test.ts',
   'test/examples.test.ts',
   'test/hang.test.ts',
+  'test/journal-storage.test.ts',
   'test/stats.test.ts',
   'test/real-vpp-config.test.ts',
   'test/interface-index-default.test.ts',
   'test/readiness.test.ts',
   'test/grpc.test.ts',
+  'test/journal-export.test.ts',
   'test/security-hardened.test.ts',
   'test/real-vpp-quirks.test.ts',
   'test/rest.test.ts',
