@@ -4,6 +4,7 @@
  * memory when idle after start and after one call of every RPC shape, and
  * the first call of each shape against the same call once warm.
  */
+import { benchStateDir } from './state-dir.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -51,7 +52,16 @@ async function startAll(socket: string): Promise<Record<Proc, Launch>> {
     startChild({
       name: 'server',
       entry: 'server/main.ts',
-      args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off'],
+      args: [
+        '--vpp-socket',
+        socket,
+        '--listen',
+        '127.0.0.1:0',
+        '--metrics-listen',
+        'off',
+        '--state-dir',
+        benchStateDir(),
+      ],
       env,
       readyMessage: 'gRPC server listening',
       timeoutMs: START_TIMEOUT_MS,

@@ -10,6 +10,7 @@
  * routes, in a table of their own that is removed afterwards).
  * Prints a table and writes bench/RESULTS.md.
  */
+import { benchStateDir } from './state-dir.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { cpus, totalmem, type as osType, release } from 'node:os';
@@ -28,6 +29,7 @@ import { footprint } from './footprint.ts';
 import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from './measure.ts';
 import { benchPrometheus } from './stats-prometheus.ts';
 import { benchStats } from './stats.ts';
+import { benchJournal } from './journal.ts';
 import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
@@ -63,7 +65,7 @@ if (!useReal) {
 const server = await startChild({
   name: 'server',
   entry: 'server/main.ts',
-  args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off'],
+  args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--state-dir', benchStateDir()],
   env,
   readyMessage: 'gRPC server listening',
 });
@@ -324,8 +326,10 @@ benchVpp?.stop();
 // ---------------------------------------------------------------- 5. the stats segment, on VPPs of their own
 await benchStats(say);
 const scrapeMs = await benchPrometheus(say);
+// ---------------------------------------------------------------- 6. the journal, on a VPP of its own
+const journal = process.env.BENCH_JOURNAL === 'off' ? undefined : await benchJournal(say);
 
-// ---------------------------------------------------------------- 6. against the targets
+// ---------------------------------------------------------------- 7. against the targets
 const restSeq = latency['REST show_version']!;
 const rawSeq = latency['raw show_version']!;
 say('## Against the targets');
@@ -380,6 +384,22 @@ for (const p of ['server', 'gateway', 'sim'] as const)
   );
 if (scrapeMs !== undefined)
   row('Prometheus scrape of a VPP with 1,000 interfaces under 50 ms', `${fmt.ms(scrapeMs)} ms`, scrapeMs < 50);
+if (journal) {
+  const unary = journal.unaryP50.on / journal.unaryP50.off;
+  row(`journal on: unary write p50 at most 1.15× off (${journal.vpp})`, `${unary.toFixed(2)}×`, unary <= 1.15);
+  const batch = journal.batch.on / journal.batch.off;
+  row(`journal on: gRPC batch at least 0.9× off (${journal.vpp})`, `${batch.toFixed(2)}×`, batch >= 0.9);
+  row(
+    `journal replay of ${fmt.int(journal.replay.routes)} routes at 20,000 routes/s or more`,
+    `${fmt.int(journal.replay.rate)} routes/s`,
+    journal.replay.rate >= 20_000,
+  );
+  row(
+    `journal back to its size after ${fmt.int(journal.churn.routes)} route adds and deletes`,
+    `${fmt.int(journal.churn.bytesBefore)} → ${fmt.int(journal.churn.bytesAfter)} bytes, ${journal.churn.entriesAfter} entries`,
+    journal.churn.bytesAfter <= journal.churn.bytesBefore * 2,
+  );
+}
 const floorSum =
   latency['floor: HTTP/1.1']!.p50 + latency['floor: HTTP/2 gRPC-shaped']!.p50 + latency['floor: TCP echo']!.p50;
 say(

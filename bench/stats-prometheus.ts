@@ -11,6 +11,7 @@
  *   npx tsx bench/stats-prometheus.ts     (alone)
  *   benchPrometheus(say)                  (from bench/run.ts; BENCH_PROMETHEUS=off skips it)
  */
+import { benchStateDir } from './state-dir.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -109,7 +110,16 @@ export async function benchPrometheus(say: (s?: string) => void): Promise<number
     server = await startChild({
       name: 'server',
       entry: 'server/main.ts',
-      args: ['--vpp-socket', join(dir, 'api.sock'), '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'],
+      args: [
+        '--vpp-socket',
+        join(dir, 'api.sock'),
+        '--listen',
+        '127.0.0.1:0',
+        '--metrics-listen',
+        '127.0.0.1:0',
+        '--state-dir',
+        benchStateDir(),
+      ],
       env: { LOG_LEVEL: 'warn' },
       readyMessage: 'gRPC server listening',
       timeoutMs: 300_000,

@@ -5,6 +5,11 @@
  *   {"rpc": "Ip/IpRouteAddDel", "id": 7, "request": {...the unary REST body...}}
  *
  * `id` is optional (default: the line number); blank lines are skipped.
+ * `refs` (as the journal's export writes them) set index fields from the
+ * replies of earlier lines: `{"field": "sw_if_index", "item": 12,
+ * "reply_field": "sw_if_index"}` puts the sw_if_index line 12's reply gave
+ * into this line's request, whatever number the target VPP chose. Such a
+ * line waits until the lines before it are answered.
  * Input is read as the stream takes it, so a file of any size holds only a
  * window of items in memory. Failed items are printed to stderr (with
  * --replies, every answer goes to stdout as NDJSON); a summary ends the run.
@@ -16,6 +21,7 @@ import type protobuf from 'protobufjs';
 import { compileBinary, compileJson, serviceMethods, type BinaryCodec, type JsonCodec } from '../lib/protobuf/index.ts';
 import { shortService } from '../lib/policy.ts';
 import { BatchCodec, openBatch, type BatchAnswer } from '../lib/grpc/batch-client.ts';
+import { applyRefs, BatchRefError, parseRefs, replyIndexes, type BatchRef } from '../lib/batch-refs.ts';
 
 export interface ApplyOptions {
   server: string;
@@ -61,12 +67,15 @@ const CODE_NAMES = Object.fromEntries(
 
 class ItemError extends Error {}
 
-/** One NDJSON line as the request bytes and the id it is answered with. */
-function parseLine(
-  text: string,
-  lineNo: number,
-  methods: Map<string, Method>,
-): { id: bigint; rpc: Method; value: Buffer } {
+interface Line {
+  id: bigint;
+  rpc: Method;
+  request: unknown;
+  refs: BatchRef[];
+}
+
+/** One NDJSON line: the RPC, the request (JSON), the id it is answered with, and its refs. */
+function parseLine(text: string, lineNo: number, methods: Map<string, Method>): Line {
   let line: unknown;
   try {
     line = JSON.parse(text);
@@ -75,7 +84,7 @@ function parseLine(
   }
   if (typeof line !== 'object' || line === null || Array.isArray(line))
     throw new ItemError('a line is an object: {"rpc": "Service/Rpc", "id": 1, "request": {...}}');
-  const { rpc, id, request } = line as { rpc?: unknown; id?: unknown; request?: unknown };
+  const { rpc, id, request, refs } = line as { rpc?: unknown; id?: unknown; request?: unknown; refs?: unknown };
   if (typeof rpc !== 'string')
     throw new ItemError('"rpc" is missing: the RPC as in its REST route, e.g. "Ip/IpRouteAddDel"');
   const method = methods.get(rpc);
@@ -88,10 +97,9 @@ function parseLine(
     throw new ItemError(`"id": ${JSON.stringify(id)} is not an unsigned 64-bit integer`);
   }
   try {
-    const value = method.request.binary.encode(method.request.json.fromJson(request ?? {}));
-    return { id: itemId, rpc: method, value };
+    return { id: itemId, rpc: method, request: request ?? {}, refs: parseRefs(refs) };
   } catch (e) {
-    throw new ItemError(`"request": ${(e as Error).message}`);
+    throw new ItemError(`"refs": ${(e as Error).message}`);
   }
 }
 
@@ -118,8 +126,12 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
   let failed = 0;
   let localFailures = 0;
   let streamError: grpc.ServiceError | undefined;
-  /** rpc name and input line of each item sent and not yet answered, in order */
-  const pending: { line: number; rpc: string }[] = [];
+  /** rpc name, input line and id of each item sent and not yet answered, in order */
+  const pending: { line: number; rpc: string; id: string }[] = [];
+  /** the indexes each answered item's reply handed out, for the lines whose refs name it */
+  const replies = new Map<string, Record<string, number>>();
+  const settledIds = new Set<string>();
+  const answerWaiters: (() => void)[] = [];
   let pendingHead = 0;
   const tty = process.stderr.isTTY;
   const progress = (): void => {
@@ -147,7 +159,7 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
   const finished = new Promise<void>((resolve) => {
     call.on('data', (b: Buffer) => {
       const a: BatchAnswer = codec.decode(b);
-      const item = pending[pendingHead++] ?? { line: 0, rpc: '?' };
+      const item = pending[pendingHead++] ?? { line: 0, rpc: '?', id: '' };
       if (pendingHead > 4096) {
         pending.splice(0, pendingHead);
         pendingHead = 0;
@@ -157,6 +169,12 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
         failed++;
         report(item.line, item.rpc, a.id, `${CODE_NAMES[a.error.code] ?? a.error.code}: ${a.error.message}`);
       }
+      settledIds.add(item.id);
+      if (!a.error) {
+        const indexes = replyIndexes(JSON.parse(toJson(a.reply!.type, a.reply!.value)) as Record<string, unknown>);
+        if (indexes) replies.set(item.id, indexes);
+      }
+      for (const w of answerWaiters.splice(0)) w();
       if (o.replies)
         process.stdout.write(
           a.error
@@ -166,6 +184,7 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
     });
     call.on('error', (e: grpc.ServiceError) => {
       streamError = e;
+      for (const w of answerWaiters.splice(0)) w();
       resolve();
     });
     call.on('end', resolve);
@@ -203,7 +222,26 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
       if (o.stopOnError) stopped = true;
       continue;
     }
-    pending.push({ line: lineNo, rpc: item.rpc.name });
+    let value: Buffer;
+    try {
+      // a line that takes numbers from earlier replies waits for them
+      if (item.refs.length) {
+        while (answered < sent && !streamError && item.refs.some((r) => !settledIds.has(r.item)))
+          await new Promise<void>((r) => answerWaiters.push(r));
+        applyRefs(item.request, item.refs, replies);
+      }
+      value = item.rpc.request.binary.encode(item.rpc.request.json.fromJson(item.request));
+    } catch (e) {
+      const err =
+        e instanceof ItemError
+          ? e
+          : new ItemError(`${e instanceof BatchRefError ? '"refs"' : '"request"'}: ${(e as Error).message}`);
+      localFailures++;
+      report(lineNo, item.rpc.name, item.id, err.message);
+      if (o.stopOnError) stopped = true;
+      continue;
+    }
+    pending.push({ line: lineNo, rpc: item.rpc.name, id: String(item.id) });
     const first = sent === 0;
     sent++;
     const more = call.write(
@@ -211,7 +249,7 @@ export async function applyCommand(root: protobuf.Root, file: string, o: ApplyOp
         id: item.id,
         rpc: item.rpc.name,
         type: item.rpc.requestType,
-        value: item.value,
+        value,
         ...(first ? { options: { stop_on_error: Boolean(o.stopOnError), window: o.window ?? 0 } } : {}),
       }),
     );

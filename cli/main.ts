@@ -10,6 +10,7 @@
  *   vpp-rpc list interface
  *   vpp-rpc apply routes.ndjson --server localhost:9111
  *   vpp-rpc stats dump /if/rx /if/names
+ *   vpp-rpc journal status --server localhost:9111
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
@@ -17,6 +18,7 @@ import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
 import { DEFAULT_STATS_SOCKET } from '../vpp/stats/reader.ts';
 import { applyCommand, type ApplyOptions } from './apply.ts';
 import { callCommand, cliCommand, compatCommand, listCommand, load, type CliOptions } from './commands.ts';
+import { journalCommand, type JournalCliOptions } from './journal.ts';
 import { statsCommand, type StatsCliOptions } from './stats.ts';
 
 const positive = (v: string): number => {
@@ -83,6 +85,23 @@ program
   .action(async (file: string, o: ApplyOptions & { deadline?: number }) => {
     const code = await applyCommand(load(opts()).root, file, { ...o, timeout: o.deadline });
     process.exitCode = code;
+  });
+
+program
+  .command('journal')
+  .description("the server's journal of what was configured: status, export (NDJSON for apply), replay, clear")
+  .argument('<action>', 'status, export, replay or clear')
+  .addOption(new Option('--server <host:port>', 'the gRPC server').env('VPP_RPC_SERVER').default('localhost:9111'))
+  .addOption(new Option('--token <token>', 'bearer token').env('VPP_RPC_TOKEN'))
+  .option('--tls', 'connect with TLS (system CAs)')
+  .option('--tls-ca <file>', 'connect with TLS, trusting this CA')
+  .option('--yes', 'clear: forget every entry, really')
+  .action(async (action: string, o: Omit<JournalCliOptions, 'timeout' | 'compact'>) => {
+    process.exitCode = await journalCommand(load(opts()).root, action, {
+      ...o,
+      timeout: opts().timeout,
+      compact: opts().compact,
+    });
   });
 
 program

@@ -12,7 +12,7 @@ import { formatHostPort, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { loadServices } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
-import { clientErrorHandler, frameworkErrors } from './client-errors.ts';
+import { clientErrorHandler, frameworkErrors, lingerOnEarlyClose } from './client-errors.ts';
 import { registerDocs } from './docs.ts';
 import { fromCallError, gatewayError, GatewayError } from './errors.ts';
 import { encodeRequest } from './request-body.ts';
@@ -293,6 +293,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   app.setNotFoundHandler(notFound);
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, req, reply) => {
+    // a client still sending its body must be able to read this answer
+    lingerOnEarlyClose(req.raw);
     if (error instanceof GatewayError) return sendError(reply, error);
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -32,6 +32,8 @@ export interface Route {
   requestType: string;
   /** the product's own routes (vpprpc.Stats…) say whether they only read, in (vpprpc.own) */
   reads?: boolean;
+  /** each reply message carries one JSON value as text: written as it is (vpprpc.own json_lines) */
+  jsonLines: boolean;
   request: { json: JsonCodec; binary: BinaryCodec };
   response: { json: JsonCodec; binary: BinaryCodec };
 }
@@ -55,7 +57,10 @@ export function compileRoutes(protos: ProtoServices | protobuf.Root): Route[] {
       const req = typeOf(s.file, m.requestType);
       const res = typeOf(s.file, m.responseType);
       const vpp = indexedOption(m, '(vpprpc.method)');
-      const own = indexedOption<{ reads_only?: boolean; open_stream?: boolean }>(m, '(vpprpc.own)');
+      const own = indexedOption<{ reads_only?: boolean; open_stream?: boolean; json_lines?: boolean }>(
+        m,
+        '(vpprpc.own)',
+      );
       routes.push({
         verb,
         path,
@@ -67,6 +72,7 @@ export function compileRoutes(protos: ProtoServices | protobuf.Root): Route[] {
         vppRequest: String(vpp?.request ?? ''),
         requestType: m.requestType,
         ...(own ? { reads: own.reads_only === true } : {}),
+        jsonLines: own?.json_lines === true,
         request: { json: lazyJson(req), binary: lazyBinary(req) },
         response: { json: lazyJson(res), binary: lazyBinary(res) },
       });

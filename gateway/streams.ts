@@ -112,7 +112,9 @@ export function pipeStream(
     if (route.events) call.on('metadata', start);
     call.on('data', (bytes: Buffer) => {
       start();
-      const json = route.response.json.toJson(route.response.binary.decode(bytes));
+      const json = route.jsonLines
+        ? String(Object.values(route.response.binary.decode(bytes))[0] ?? 'null')
+        : route.response.json.toJson(route.response.binary.decode(bytes));
       const text =
         mode === 'array' ? (count === 0 ? json : ',' + json) : mode === 'ndjson' ? json + '\n' : `data: ${json}\n\n`;
       count++;

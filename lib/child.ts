@@ -37,6 +37,11 @@ export interface StartOptions {
   timeoutMs?: number;
   /** forward the child's output to this process's stderr */
   echo?: boolean;
+  /**
+   * A command the process runs under (`unshare --mount … sh -c '…; exec "$@"'`):
+   * it must end by exec'ing its arguments, so that the child is the process.
+   */
+  wrap?: string[];
 }
 
 const MAX_LINES = 2000;
@@ -48,7 +53,9 @@ process.once('exit', () => {
 });
 
 export function startChild(opts: StartOptions): Promise<Child> {
-  const proc = spawn(process.execPath, [...entryArgs(opts.entry), ...(opts.args ?? [])], {
+  const argv = [process.execPath, ...entryArgs(opts.entry), ...(opts.args ?? [])];
+  const [command, ...rest] = [...(opts.wrap ?? []), ...argv];
+  const proc = spawn(command!, rest, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -1,12 +1,34 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import { waitFor } from '../test/support/wait.ts';
 import { bearerToken, parseTokens, TokenFile } from './tokens.ts';
 
 const quiet = pino({ level: 'silent' });
+
+/** A logger that keeps the messages it is given, and calls `onLine` with each as it is logged. */
+class LogLines {
+  readonly messages: string[] = [];
+  readonly logger: Logger;
+  constructor(onLine: (msg: string) => void = () => {}) {
+    this.logger = pino(
+      { level: 'debug' },
+      {
+        write: (line: string) => {
+          const { msg } = JSON.parse(line) as { msg: string };
+          this.messages.push(msg);
+          onLine(msg);
+        },
+      },
+    );
+  }
+  count(prefix: string): number {
+    return this.messages.filter((m) => m.startsWith(prefix)).length;
+  }
+}
 const dir = mkdtempSync(join(tmpdir(), 'vpp-rpc-tokens-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,34 +79,68 @@ describe('bearer tokens', () => {
   it('follows the file: new tokens in, removed ones out; a bad file keeps the last good tokens', async () => {
     const file = join(dir, 'follow');
     writeFileSync(file, 'first\n');
-    const tokens = new TokenFile(file, quiet, 10);
-    const until = async (check: () => boolean): Promise<void> => {
-      for (let i = 0; i < 1000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-      assert.ok(check());
-    };
+    const log = new LogLines();
+    const tokens = new TokenFile(file, log.logger, 10);
+    const known = (token: string) => (): boolean => tokens.identify(token) !== undefined;
+    let emptied = false;
+    const watch = setInterval(() => (emptied ||= tokens.size === 0), 5);
     try {
       writeFileSync(file, 'second\n');
-      await until(() => tokens.identify('second') !== undefined);
+      await waitFor('second', known('second'));
       assert.equal(tokens.identify('first'), undefined);
       writeFileSync(file, 'not a token line\n');
       writeFileSync(file, 'third\n');
-      await until(() => tokens.identify('third') !== undefined);
+      await waitFor('third', known('third'));
+      const refusals = log.count('cannot read the token file');
       writeFileSync(file, 'bad line here\n');
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor('the bad file seen', () => log.count('cannot read the token file') > refusals);
       assert.ok(tokens.identify('third') !== undefined, 'kept');
       // rewritten in place: empty for a moment, which must not revoke anything
       writeFileSync(file, 'fourth\n');
-      await until(() => tokens.identify('fourth') !== undefined);
-      let emptied = false;
-      const watch = setInterval(() => (emptied ||= tokens.size === 0), 5);
+      await waitFor('fourth', known('fourth'));
       writeFileSync(file, '');
-      await new Promise((r) => setTimeout(r, 60));
+      await waitFor('the empty file seen', () => log.count('the token file is empty') === 1);
       writeFileSync(file, 'fifth\n');
-      await until(() => tokens.identify('fifth') !== undefined);
-      clearInterval(watch);
+      await waitFor('fifth', known('fifth'));
       assert.equal(emptied, false, 'a brief empty file revoked the tokens');
       writeFileSync(file, '');
-      await until(() => tokens.size === 0);
+      await waitFor('every token revoked', () => tokens.size === 0);
+    } finally {
+      clearInterval(watch);
+      tokens.close();
+    }
+  });
+
+  it('sees a change made between the first read and the first look at the file', async () => {
+    const file = join(dir, 'window');
+    writeFileSync(file, 'before\n');
+    // the log line of the first read comes before the file is looked at again: change the file right then
+    const log = new LogLines((msg) => msg === 'bearer tokens loaded' && writeFileSync(file, 'revoked-before\nafter\n'));
+    const tokens = new TokenFile(file, log.logger, 10);
+    try {
+      await waitFor('the change seen', () => tokens.identify('after') !== undefined);
+      assert.equal(tokens.identify('before'), undefined);
+    } finally {
+      tokens.close();
+    }
+  });
+
+  it('sees a change that keeps the size and the modification time', async () => {
+    const file = join(dir, 'same-stat');
+    // a whole second an hour ago: utimes sets it exactly
+    const mtime = Math.floor(Date.now() / 1000) - 3600;
+    writeFileSync(file, 'alpha-1\n');
+    utimesSync(file, mtime, mtime);
+    const log = new LogLines((msg) => {
+      if (msg !== 'bearer tokens loaded') return;
+      writeFileSync(file, 'alpha-2\n');
+      utimesSync(file, mtime, mtime);
+    });
+    const tokens = new TokenFile(file, log.logger, 10);
+    try {
+      assert.equal(statSync(file, { bigint: true }).mtimeNs, BigInt(mtime) * 1_000_000_000n);
+      await waitFor('the change seen', () => tokens.identify('alpha-2') !== undefined);
+      assert.equal(tokens.identify('alpha-1'), undefined);
     } finally {
       tokens.close();
     }

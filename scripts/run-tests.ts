@@ -1,15 +1,66 @@
 /**
- * Runs the test files with node:test.
- *   npm test               every *.test.ts
- *   npm test -- unit       tests beside the code (not under test/)
- *   npm test -- e2e        end-to-end tests under test/
- *   npm test -- <path…>    the given files or folders
+ * Runs the test files with node:test, as many at a time as there are cores, the longest first.
+ *   npm test               every test file, on the simulator and on the real VPP of ../shared
+ *   npm test -- unit       tests beside the code, less their real-VPP suites: the quick loop
+ *   npm test -- sim        end-to-end tests (test/) on the simulator, or on no VPP
+ *   npm test -- vpp        every real-VPP suite, end to end or beside the code
+ *   npm test -- e2e        end-to-end tests (test/), on both
+ *   npm test -- <path…>    the given files or folders, on both
+ * unit, sim and vpp together are what `npm test` runs. A tier picks its files,
+ * and VPP_RPC_TEST_VPP (test/support/real-vpp.ts) the suites they declare.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { PROTO_CACHE_ENV, protoCacheForRun } from './test-proto-cache.ts';
 
 const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'openapi'].map((d) => join('.', d)));
+
+/**
+ * The files that take longest, longest first (measured on the 2-core machines): started
+ * first, they run beside the many short ones instead of alone at the end. The rest follow
+ * in name order.
+ */
+const LONGEST_FIRST = [
+  'test/real-vpp-sweep.test.ts',
+  'test/journal.test.ts',
+  'test/postman.test.ts',
+  'test/batch-rest.test.ts',
+  'test/docs-browser.test.ts',
+  'test/hostile.test.ts',
+  'test/faults.test.ts',
+  'test/batch-grpc.test.ts',
+  'test/examples.test.ts',
+  'test/hang.test.ts',
+  'test/journal-storage.test.ts',
+  'test/stats.test.ts',
+  'test/real-vpp-config.test.ts',
+  'test/interface-index-default.test.ts',
+  'test/readiness.test.ts',
+  'test/grpc.test.ts',
+  'test/journal-export.test.ts',
+  'test/security-hardened.test.ts',
+  'test/real-vpp-quirks.test.ts',
+  'test/rest.test.ts',
+  'test/security-limits.test.ts',
+  'test/stray-messages.test.ts',
+  'test/soak.test.ts',
+  'test/sim-vs-real.test.ts',
+  'test/docker.test.ts',
+  'test/rest-empty-body.test.ts',
+  'test/grpc-health-reflection.test.ts',
+  'test/proto-toolchains.test.ts',
+  'test/sim-process.test.ts',
+  'test/rest-routing.test.ts',
+  'generators/openapi/document.test.ts',
+  'vpp/api/load-proto.test.ts',
+  'lib/protobuf/python.test.ts',
+  'vpp/client/liveness.test.ts',
+  'vpp/client/dump.test.ts',
+  'gateway/batch/stream.test.ts',
+  'lib/protobuf/proto-index.test.ts',
+];
 
 function find(dir: string): string[] {
   if (statSync(dir).isFile()) return [dir];
@@ -23,18 +74,59 @@ function find(dir: string): string[] {
   return out;
 }
 
-const args = process.argv.slice(2);
-let files: string[];
-if (args.length === 0) files = find('.');
-else if (args[0] === 'unit') files = find('.').filter((f) => !f.startsWith('test/'));
-else if (args[0] === 'e2e') files = find('test');
-else files = args.flatMap(find);
+const source = (file: string): string => readFileSync(file, 'utf8');
+/** a file that declares real-VPP suites (test/support/real-vpp.ts, backends.ts) */
+const hasRealVppSuites = (file: string): boolean => /\b(describeRealVpp|forEachBackend)\(/.test(source(file));
+/** a file that declares some suite or test that needs no real VPP, at the top level */
+const hasOtherSuites = (file: string): boolean =>
+  /^(describe|describeSim|it|test|forEachBackend)\(/m.test(source(file));
+const endToEnd = (file: string): boolean => file.startsWith('test/');
 
+interface Tier {
+  files: string[];
+  /** VPP_RPC_TEST_VPP for the run: the suites of one VPP, or unset for both */
+  vpp?: 'sim' | 'real';
+}
+
+function tier(args: string[]): Tier {
+  const all = (): string[] => find('.');
+  switch (args[0]) {
+    case undefined:
+      return { files: all() };
+    case 'unit':
+      return { files: all().filter((f) => !endToEnd(f)), vpp: 'sim' };
+    case 'sim':
+      return { files: all().filter((f) => endToEnd(f) && hasOtherSuites(f)), vpp: 'sim' };
+    case 'vpp':
+      return { files: all().filter(hasRealVppSuites), vpp: 'real' };
+    case 'e2e':
+      return { files: all().filter(endToEnd) };
+    default:
+      return { files: args.flatMap(find) };
+  }
+}
+
+function longestFirst(files: string[]): string[] {
+  const rank = (f: string): number => {
+    const i = LONGEST_FIRST.indexOf(f);
+    return i < 0 ? LONGEST_FIRST.length : i;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+const { files, vpp } = tier(process.argv.slice(2));
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+// the model of proto/, made once for the run instead of once per test process
+const protoCache = protoCacheForRun();
+const env = { ...process.env, [PROTO_CACHE_ENV]: protoCache.dir, ...(vpp ? { VPP_RPC_TEST_VPP: vpp } : {}) };
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? availableParallelism());
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...longestFirst(files)],
+  { stdio: 'inherit', env },
+);
+protoCache.remove();
 process.exit(r.status ?? 1);

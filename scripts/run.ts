@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { portOf, startChild, type Child } from '../lib/child.ts';
+import { PROJECT_ROOT } from '../lib/project.ts';
 import { parseHostPort } from '../lib/listen.ts';
 import { socketAnswers } from '../lib/unix-socket.ts';
 
@@ -80,10 +81,12 @@ try {
     follow(sim);
   } else console.log(`VPP found at ${wantedSocket}.\n`);
 
+  // the journal of what was configured, kept in the checkout (git-ignored): one for the simulator, one for VPP
+  const stateDir = env.VPP_RPC_STATE_DIR || join(PROJECT_ROOT, '.state', socket === wantedSocket ? 'vpp' : 'simulator');
   const server = await startChild({
     name: 'server',
     entry: 'server/main.ts',
-    args: ['--vpp-socket', socket, '--listen', grpcListen],
+    args: ['--vpp-socket', socket, '--listen', grpcListen, '--state-dir', stateDir],
     readyMessage: 'gRPC server listening',
   });
   children.push(server);
@@ -110,6 +113,7 @@ try {
   if (gateway.ready.metrics !== 'off')
     console.log(`            http://localhost:${portOf(gateway.ready.metrics)}/metrics (gateway)`);
   console.log(`  VPP       ${socket}${socket === wantedSocket ? '' : '  (simulator)'}`);
+  console.log(`  Journal   ${server.ready.journal}   (npx vpp-rpc journal status)`);
   const stats = socket === wantedSocket ? undefined : join(dirname(socket), 'stats.sock');
   if (stats) console.log(`  Stats     ${stats}   (npx vpp-rpc stats watch /if/rx --stats-socket ${stats})`);
   console.log(`${line}\n  Ctrl-C stops everything.\n`);

@@ -11,6 +11,7 @@ import { loadProtoIndex } from '../vpp/api/load-proto.ts';
 import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
+import type { ApiModel } from '../vpp/api/model.ts';
 import type { ServerConfig } from './config.ts';
 import { BatchItems } from './batch/items.ts';
 import { BATCH_SERVICE } from '../lib/wire-names.ts';
@@ -22,6 +23,14 @@ import { addReflection } from './reflection.ts';
 import { buildRpcTable, ownRpcTable, type Rpc } from './rpcs.ts';
 import { serverGuards } from './security/guards.ts';
 import { addStatsService, STATS_SERVICE } from './stats/service.ts';
+import { Availability } from './availability.ts';
+import { FileStore } from './journal/file-store.ts';
+import { readBoottime } from './journal/instance.ts';
+import { Journal } from './journal/journal.ts';
+import { JournalMetrics } from './journal/metrics.ts';
+import { journalRpcs } from './journal/rpcs.ts';
+import { addJournalService, JOURNAL_SERVICE } from './journal/service.ts';
+import { IndexModel } from '../vpp/api/indexes.ts';
 import { VppMetricsExporter } from './stats/prometheus.ts';
 import { statsReaderFactory } from './stats/reader.ts';
 import { StatsSource } from './stats/source.ts';
@@ -93,8 +102,14 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   });
   const rpcs = buildRpcTable(protos, model);
   const statsRpcs = ownRpcTable(protos, STATS_SERVICE);
-  const guards = serverGuards(cfg, rpcs, model, log, statsRpcs);
+  const journalOwnRpcs = ownRpcTable(protos, JOURNAL_SERVICE);
+  const guards = serverGuards(cfg, rpcs, model, log, [...statsRpcs, ...journalOwnRpcs]);
   const metrics = new ServerMetrics(client);
+  const stats = new StatsSource(cfg.statsSocket, statsReaderFactory);
+  const kept = journalRpcs(rpcs);
+  const journal = await openJournal(cfg, log, { model, client, rpcs: kept });
+  if (journal) new JournalMetrics(metrics.registry, journal);
+  const availability = new Availability(client, journal);
   const observer: CallObserver = {
     start: () => metrics.start(),
     end(rpc, code, startedAt, err) {
@@ -119,6 +134,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     defaultTimeoutMs: cfg.requestTimeoutMs,
     observer,
     maxQueuedEvents: cfg.maxQueuedEvents,
+    ...(journal ? { journal: { journal, rpc: kept } } : {}),
   };
 
   const server = new grpc.Server({
@@ -147,11 +163,12 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     log,
   };
   server.addService(batchService(), { Call: batchHandler(batch) });
-  const stats = new StatsSource(cfg.statsSocket, statsReaderFactory);
   addStatsService(server, statsRpcs, { source: stats, observer, maxQueuedSamples: 100 });
+  addJournalService(server, journalOwnRpcs, { journal, rpcs: kept, observer });
 
-  addHealth(server, [...byService.keys(), BATCH_SERVICE, STATS_SERVICE], client);
-  addReflection(server, () => protos.types.all(), [...byService.keys(), BATCH_SERVICE, STATS_SERVICE]);
+  const services = [...byService.keys(), BATCH_SERVICE, STATS_SERVICE, JOURNAL_SERVICE];
+  addHealth(server, services, availability);
+  addReflection(server, () => protos.types.all(), services);
 
   client.on('state', (c) => {
     if (c.state === 'connected')
@@ -181,8 +198,9 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     {
       grpc: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,
-      rpcs: rpcs.length + statsRpcs.length,
+      rpcs: rpcs.length + statsRpcs.length + journalOwnRpcs.length,
       statsSocket: cfg.statsSocket,
+      journal: journal ? journal.status().store.where : 'off',
       tls: Boolean(cfg.tlsCert),
       ...guards.summary,
     },
@@ -211,6 +229,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
             resolve();
           });
         });
+        await journal?.close();
         await client.close();
         stats.close();
         guards.close();
@@ -219,4 +238,44 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
       return closing;
     },
   };
+}
+
+/**
+ * The journal, read from its store before the server serves anything: a
+ * journal that cannot be read or written stops the server here, saying why,
+ * rather than let it answer writes it could not keep.
+ */
+async function openJournal(
+  cfg: ServerConfig,
+  log: Logger,
+  o: { model: ApiModel; client: VppClient; rpcs: ReturnType<typeof journalRpcs> },
+): Promise<Journal | undefined> {
+  if (cfg.journal === 'off') return undefined;
+  let warned = false;
+  const journal = new Journal({
+    store: new FileStore(cfg.stateDir),
+    model: o.model,
+    indexes: new IndexModel(o.model),
+    client: o.client,
+    rpcs: o.rpcs,
+    log: log.child({ component: 'journal' }),
+    replayTimeoutMs: cfg.requestTimeoutMs,
+    instance: async () => {
+      const pid = o.client.vpePid ?? 0;
+      try {
+        return { pid, boottime: await readBoottime(cfg.statsSocket, statsReaderFactory) };
+      } catch (e) {
+        // without the segment a restart that keeps the pid (a container) goes unseen: say so once
+        if (!warned)
+          log.warn(
+            { statsSocket: cfg.statsSocket, err: (e as Error).message },
+            "cannot read VPP's start time from its stats segment: the journal tells VPP restarts apart by pid only",
+          );
+        warned = true;
+        return { pid, boottime: 0 };
+      }
+    },
+  });
+  await journal.open();
+  return journal;
 }

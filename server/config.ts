@@ -8,6 +8,8 @@ import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/
 import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
 
 export const DEFAULT_BATCH_WINDOW = 1024;
+/** where a server keeps its journal when nothing says otherwise */
+export const DEFAULT_STATE_DIR = '/var/lib/vpp-rpc';
 
 export interface ServerConfig extends SecurityConfig {
   vppSocket: string;
@@ -43,6 +45,9 @@ export interface ServerConfig extends SecurityConfig {
   batchWindow: number;
   /** the largest window a caller may ask for */
   batchMaxWindow: number;
+  /** where the journal of what was configured is kept: a file in stateDir, or nowhere */
+  journal: 'file' | 'off';
+  stateDir: string;
 }
 
 export function serverCommand(): Command {
@@ -157,6 +162,17 @@ export function serverCommand(): Command {
         .env('VPP_RPC_BATCH_MAX_WINDOW')
         .default(4096)
         .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--journal <file|off>', 'keep what was configured, and put it back after VPP restarts')
+        .env('VPP_RPC_JOURNAL')
+        .choices(['file', 'off'])
+        .default('file'),
+    )
+    .addOption(
+      new Option('--state-dir <dir>', 'where the server keeps its journal')
+        .env('VPP_RPC_STATE_DIR')
+        .default(DEFAULT_STATE_DIR),
     );
   return addSecurityOptions(
     cmd,

@@ -15,6 +15,7 @@ import {
 import { VppClientError, type VppClient } from '../vpp/client/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { StreamQueue } from '../vpp/client/queue.ts';
+import type { Journal, JournalRpcInfo } from './journal/journal.ts';
 import type { Rpc, RpcId } from './rpcs.ts';
 import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
 
@@ -32,6 +33,8 @@ export interface HandlerOptions {
   observer: CallObserver;
   /** events a slow watcher may have queued before its stream is ended */
   maxQueuedEvents: number;
+  /** keeps the writes VPP carried out (absent: --journal off) */
+  journal?: { journal: Journal; rpc(path: string): JournalRpcInfo | undefined };
 }
 
 /** The caller's deadline as a VPP request timeout (the server's default when there is none). */
@@ -50,6 +53,8 @@ function cancellation(call: { once(event: 'cancelled', listener: () => void): un
 
 export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Buffer, Value> {
   const name = rpc.vpp.request;
+  const journal = rpc.write ? opts.journal?.journal : undefined;
+  const kept = journal && opts.journal!.rpc(rpc.path);
   return (call, callback) => {
     const startedAt = process.hrtime.bigint();
     opts.observer.start(rpc);
@@ -65,10 +70,19 @@ export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Bu
       fail(e);
       return;
     }
+    // a write goes to VPP only while the journal can keep it, and never in the middle of a replay
+    const refused = journal?.gate();
+    if (refused) return fail(refused);
     // no cancellation signal: VPP acts on the request anyway, and grpc-js drops a late answer
     opts.client.request(name, value, { timeoutMs: timeoutOf(call, opts.defaultTimeoutMs) }).then((reply) => {
-      opts.observer.end(rpc, status.OK, startedAt);
-      callback(null, reply);
+      const answer = (err?: RpcFailure): void => {
+        if (err) return fail(err);
+        opts.observer.end(rpc, status.OK, startedAt);
+        callback(null, reply);
+      };
+      // the answer leaves once the journal keeps the write: a caller never sees a change it would lose
+      if (kept) journal!.record(kept, call.request, value, reply, answer);
+      else answer();
     }, fail);
   };
 }

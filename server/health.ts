@@ -1,7 +1,8 @@
 /**
- * gRPC health (grpc.health.v1: Check, Watch, List), following the VPP
- * connection: every service is as available as VPP is. A Check's trailers
- * also say why it is not (`vpp-state`, `vpp-reason`), so that the gateway's
+ * gRPC health (grpc.health.v1: Check, Watch, List), following the server's
+ * availability (VPP's connection, then the journal's replay): every service
+ * is as available as the server is. A Check's trailers also say why it is not
+ * (`vpp-state`, `vpp-reason`), so that the gateway's
  * /readyz can name a VPP that stopped answering rather than only say
  * NOT_SERVING. The messages are encoded by the project's codec: a health
  * library would load a proto loader and parse health.proto at every start.
@@ -18,7 +19,7 @@ import {
 import protobuf from 'protobufjs';
 import { compileBinary, type Value } from '../lib/protobuf/index.ts';
 import { HEALTH_SERVICE, VPP_REASON_KEY, VPP_STATE_KEY } from '../lib/wire-names.ts';
-import type { VppClient } from '../vpp/client/index.ts';
+import type { Availability } from './availability.ts';
 
 const SERVING = 1;
 const NOT_SERVING = 2;
@@ -66,7 +67,7 @@ function method(
 /** Metadata values are printable ASCII. */
 const printable = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');
 
-export function addHealth(server: Server, services: string[], client: VppClient): void {
+export function addHealth(server: Server, services: string[], availability: Availability): void {
   const statuses = new Map<string, number>([['', NOT_SERVING]]);
   const watchers = new Map<string, Set<(s: number) => void>>();
   const set = (serving: boolean): void => {
@@ -76,13 +77,13 @@ export function addHealth(server: Server, services: string[], client: VppClient)
       for (const w of watchers.get(name) ?? []) w(s);
     }
   };
-  set(client.state === 'connected');
-  client.on('state', (c) => set(c.state === 'connected'));
+  set(availability.serving);
+  availability.on('change', () => set(availability.serving));
   const trailer = (): Metadata => {
     const m = new Metadata();
-    m.set(VPP_STATE_KEY, client.state);
-    const why = client.unavailable();
-    if (why) m.set(VPP_REASON_KEY, printable(why.message));
+    m.set(VPP_STATE_KEY, availability.state);
+    const why = availability.reason;
+    if (why) m.set(VPP_REASON_KEY, printable(why));
     return m;
   };
 

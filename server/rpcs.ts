@@ -5,13 +5,16 @@
  * RPC's first call.
  */
 import protobuf from 'protobufjs';
+import { isRead } from '../lib/policy.ts';
 import { rpcShape, type RpcShape } from '../vpp/api/mapping.ts';
 import type { ApiModel, ServiceDef } from '../vpp/api/model.ts';
 import {
   indexedOption,
   lazyBinary,
+  lazyJson,
   servicesOf,
   type BinaryCodec,
+  type JsonCodec,
   type IndexedMethod,
   type ProtoServices,
 } from '../lib/protobuf/index.ts';
@@ -27,6 +30,10 @@ export interface Rpc {
   shape: RpcShape;
   request: BinaryCodec;
   response: BinaryCodec;
+  /** the request's proto3 JSON (journal export, replay reports) */
+  requestJson: JsonCodec;
+  /** a request/reply RPC that changes VPP's state: what --read-only refuses, and what the journal keeps */
+  write: boolean;
 }
 
 /** What names a call for logs, metrics and policy: a VPP RPC or one of the product's own. */
@@ -59,14 +66,17 @@ export function buildRpcTable(protos: ProtoServices | protobuf.Root, model: ApiM
           const request = vppRequestOf(m);
           const vpp = request === undefined ? undefined : model.services.get(request);
           if (!vpp) throw new Error(`rpc ${s.name}.${m.name} names no VPP service (option (vpprpc.method))`);
+          const shape = rpcShape(vpp);
           return {
             service: s.name,
             method: m.name,
             path: `/${s.name}/${m.name}`,
             vpp,
-            shape: rpcShape(vpp),
+            shape,
             request: lazyBinary(() => types.type(s.file, m.requestType)),
             response: lazyBinary(() => types.type(s.file, m.responseType)),
+            requestJson: lazyJson(() => types.type(s.file, m.requestType)),
+            write: shape.kind === 'unary' && !isRead(vpp.request, 'unary'),
           };
         }),
     );

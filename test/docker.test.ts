@@ -36,6 +36,8 @@ describe('docker', () => {
       assert.match(text, /target: server/);
       assert.match(text, /target: gateway/);
       assert.match(text, /VPP_RPC_GRPC_TARGET: server:9111/);
+      // the server's journal lives in a volume, not in the container
+      assert.match(text, /vpp-rpc-state:\/var\/lib\/vpp-rpc/);
     }
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { startStack, type Stack } from './support/stack.ts';
+import { READY_MS, startStack, type Stack } from './support/stack.ts';
 
 let stack: Stack;
 let browser: Browser;
@@ -34,21 +34,23 @@ after(async () => {
 
 it('runs ShowVersion from the Swagger UI page and shows the 200 reply', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // a hang guard for every step: a page of 1029 operations takes Chromium a while on a busy machine
+  page.setDefaultTimeout(READY_MS);
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`${stack.rest}/docs`, { waitUntil: 'domcontentloaded' });
   // 1029 operations: the page opens with every module folded; open Vpe
   const tag = page.locator('#operations-tag-Vpe');
-  await tag.waitFor({ timeout: 60_000 });
+  await tag.waitFor();
   await tag.click();
   const op = page.locator('#operations-Vpe-Vpe_ShowVersion');
-  await op.waitFor({ timeout: 30_000 });
+  await op.waitFor();
   await op.scrollIntoViewIfNeeded();
   await op.locator('.opblock-summary').click();
   await op.getByRole('button', { name: 'Try it out' }).click();
   await op.getByRole('button', { name: 'Execute' }).click();
   const status = op.locator('.live-responses-table .response .response-col_status').first();
-  await status.waitFor({ timeout: 30_000 });
+  await status.waitFor();
   assert.equal((await status.innerText()).trim(), '200');
   const body = await op.locator('.live-responses-table .microlight').first().innerText();
   assert.match(body, /"program": "vpe"/);

@@ -2,19 +2,21 @@
  * Faults end to end, with real processes under load: VPP (the simulator)
  * killed and restarted, a dump cut in the middle, the gRPC server restarted
  * under the gateway, a slow VPP, and frames VPP should never send. Every call
- * in flight at a fault ends promptly (well before its timeout), with the right status or the
+ * in flight at a fault ends because of it (not by its timeout), with the right status or the
  * right answer, and the product recovers by itself.
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, it, type TestContext } from 'node:test';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { promisify } from '../clients/typescript/promisify.ts';
 import { VpeClient } from '../clients/typescript/generated/vpp/vpe.js';
 import { forEachBackend, type BackendStack } from './support/backends.ts';
+import { describeSim } from './support/real-vpp.ts';
 import { post, simControl } from './support/http.ts';
 import { ALL_OPS, Callers, mix, workers, type Call, type Tally, type Watcher, type WatchKind } from './support/load.ts';
 import { Health, scrape, waitFor } from './support/observe.ts';
+import { settles } from './support/wait.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 /** loopbacks in the simulator: a full dump is long enough to be cut in the middle */
@@ -22,13 +24,12 @@ const INTERFACES = 200;
 /** calls kept in flight */
 const WORKERS = 16;
 /**
- * Every call in flight at a fault must end within this: a hang guard far below the 10 s request
- * timeout such a call would otherwise wait out. What the calls really take (a few hundred ms) is
- * printed, not asserted: the machines are shared, and a latency limit would make a noisy test.
+ * A hang guard, longer than the 10 s a call waits by default: a call that waits on a VPP that is
+ * gone ends with its timeout (DEADLINE_EXCEEDED, HTTP 504), which the checks of outcomes refuse.
+ * What the calls really take (a few hundred ms) is printed, not asserted: the machines are shared,
+ * and a latency limit would make a noisy test.
  */
-const BOUND_MS = 4000;
-/** a call that takes longer than this hangs (no call here has a deadline beyond the 10 s default) */
-const HANG_MS = 5000;
+const GUARD_MS = 30_000;
 /** VPP's latency while faults strike, so that calls are caught waiting on VPP */
 const BUSY_VPP_MS = 20;
 
@@ -53,7 +54,7 @@ async function observeFault(tally: Tally, fault: () => Promise<unknown>): Promis
   const caught: Call[] = [...tally.inFlight];
   const at = performance.now();
   await fault();
-  await waitFor('the calls in flight at the fault end', () => caught.every((c) => c.ended !== undefined), HANG_MS);
+  await waitFor('the calls in flight at the fault end', () => caught.every((c) => c.ended !== undefined), GUARD_MS);
   const outcomes = new Map<string, number>();
   for (const c of caught) {
     const key = `${c.via} ${c.op} → ${c.outcome}`;
@@ -62,24 +63,22 @@ async function observeFault(tally: Tally, fault: () => Promise<unknown>): Promis
   return { at, inFlight: caught.length, outcomes, slowestMs: Math.max(0, ...caught.map((c) => c.ended! - at)) };
 }
 
-/** Print the report and check it: enough calls caught, each ended in time and as `allowed`. */
+/** Print the report and check it: enough calls caught, each ended as `allowed`. */
 function checkFault(t: TestContext, name: string, r: FaultReport, allowed: RegExp, minInFlight = WORKERS / 2): void {
   t.diagnostic(`${name}: ${r.inFlight} calls in flight, all ended within ${r.slowestMs.toFixed(0)} ms of the fault`);
   for (const [k, n] of [...r.outcomes].sort()) t.diagnostic(`  ${n.toString().padStart(4)}  ${k}`);
   assert.ok(r.inFlight >= minInFlight, `${r.inFlight} calls in flight`);
-  assert.ok(r.slowestMs < BOUND_MS, `a call took ${r.slowestMs} ms to end`);
   for (const k of r.outcomes.keys()) assert.match(k.split(' → ')[1]!, allowed, k);
 }
 
-/** Every event stream ended within the bound with UNAVAILABLE, saying events may have been missed. */
+/** Every event stream ended with UNAVAILABLE (event streams have no timeout), saying events may have been missed. */
 async function checkWatchersEnded(t: TestContext, watchers: Watcher[], at: number, message: RegExp): Promise<void> {
-  const ends = await Promise.all(watchers.map((w) => w.ended));
+  const ends = await settles('the event streams end', Promise.all(watchers.map((w) => w.ended)), GUARD_MS);
   for (const [i, e] of ends.entries()) {
     const w = watchers[i]!;
     t.diagnostic(`  event stream ${w.kind} ended ${(e.at - at).toFixed(0)} ms after the fault: ${e.code} ${e.message}`);
     assert.equal(e.code, 14, `${w.kind}: ${e.code} ${e.message}`);
     assert.match(e.message, message, w.kind);
-    assert.ok(e.at - at < BOUND_MS, `${w.kind} ended ${e.at - at} ms after the fault`);
   }
 }
 
@@ -89,11 +88,19 @@ function checkClean(tally: Tally): void {
   assert.ok(tally.total > 0, 'calls were made');
 }
 
-/** Calls made since the fault: answers, or the outage said plainly and fast. */
+/**
+ * Calls fail fast while a process is away: the ones under way end before it is back (a call that
+ * waited for it would end with its timeout, which is no outcome of an outage).
+ */
+async function callsEndWhileAway(tally: Tally): Promise<void> {
+  const underWay = [...tally.inFlight];
+  await waitFor('the calls made while away end', () => underWay.every((c) => c.ended !== undefined), GUARD_MS);
+}
+
+/** Calls made since the fault: answers, or the outage said plainly. */
 function checkMeanwhile(t: TestContext, tally: Tally): void {
   t.diagnostic(`  calls meanwhile: ${tally.total}, the longest ${tally.longestMs.toFixed(0)} ms`);
   for (const r of tally.rows()) assert.match(r.outcome, OUTAGE, JSON.stringify(r));
-  assert.ok(tally.longestMs < HANG_MS);
   assert.deepEqual(tally.problems, []);
 }
 
@@ -101,7 +108,13 @@ function checkMeanwhile(t: TestContext, tally: Tally): void {
 async function checkServing(tally: Tally, ms: number): Promise<void> {
   tally.reset();
   await sleep(ms);
-  await waitFor('calls answered', () => tally.total > 0, HANG_MS);
+  await waitFor('calls answered', () => tally.total > 0, GUARD_MS);
+  checkClean(tally);
+}
+
+/** Calls answered under the load just started: the service is up before a fault strikes. */
+async function checkLoaded(tally: Tally): Promise<void> {
+  await waitFor('calls answered', () => tally.total > 0, GUARD_MS);
   checkClean(tally);
 }
 
@@ -114,7 +127,7 @@ async function watchAll(c: Callers, kinds: WatchKind[]): Promise<Watcher[]> {
   return ws;
 }
 
-describe('faults under load, end to end', () => {
+describeSim('faults under load, end to end', () => {
   let stack: Stack;
   let c: Callers;
   let health: Health;
@@ -148,6 +161,12 @@ describe('faults under load, end to end', () => {
     await noWatchersLeft();
   }
 
+  /** VPP answers slowly, so that a fault finds calls waiting on it. */
+  async function busyVpp(): Promise<void> {
+    await sim({ cmd: 'delay', ms: BUSY_VPP_MS });
+    await waitFor('calls wait on VPP', async () => (await serverMetric('vpp_rpc_vpp_in_flight')) > 0);
+  }
+
   async function noWatchersLeft(): Promise<void> {
     await waitFor(
       'the server has no event watchers',
@@ -171,14 +190,13 @@ describe('faults under load, end to end', () => {
     const load = workers(WORKERS, mix(c, Object.values(ALL_OPS)));
     let isDown = false;
     try {
-      await sleep(300);
-      checkClean(tally);
-      await sim({ cmd: 'delay', ms: BUSY_VPP_MS });
-      await sleep(100);
+      await checkLoaded(tally);
+      await busyVpp();
       isDown = true;
       const fault = await observeFault(tally, down);
       checkFault(t, name, fault, OUTAGE);
       await checkWatchersEnded(t, watchers, fault.at, MISSED);
+      await callsEndWhileAway(tally);
 
       const askedAt = performance.now();
       isDown = false;
@@ -250,7 +268,6 @@ describe('faults under load, end to end', () => {
       t.diagnostic(`${name}: ${row?.outcome} after ${ms.toFixed(0)} ms`);
       assert.equal(ok, false);
       assert.match(row!.outcome, expected);
-      assert.ok(ms < BOUND_MS);
       assert.deepEqual(c.tally.problems, []);
     }
   });
@@ -270,17 +287,15 @@ describe('faults under load, end to end', () => {
     const watchers = await watchAll(c, ['grpc', 'sse', 'sse', 'ndjson', 'ndjson']);
     const load = workers(WORKERS, mix(c, restOps));
     try {
-      await sleep(300);
-      checkClean(tally);
-      await sim({ cmd: 'delay', ms: BUSY_VPP_MS });
-      await sleep(100);
+      await checkLoaded(tally);
+      await busyVpp();
       const downAt = performance.now();
       const fault = await observeFault(tally, down);
       t.diagnostic(`${name}: the server was gone ${(performance.now() - downAt).toFixed(0)} ms after it was told`);
       checkFault(t, name, fault, OUTAGE);
       await checkWatchersEnded(t, watchers, fault.at, streamEnd);
 
-      await sleep(200);
+      await callsEndWhileAway(tally);
       const gone = await fetch(`${stack.rest}/Vpe/ShowVersion/request`, { method: 'POST' });
       assert.equal(gone.status, 503);
       assert.equal(((await gone.json()) as { code: number }).code, 14);
@@ -316,7 +331,7 @@ describe('faults under load, end to end', () => {
     await serverOutage(
       t,
       'gRPC server stopped',
-      async () => assert.equal(await stack.server.stop(HANG_MS), 0),
+      async () => assert.equal(await stack.server.stop(GUARD_MS), 0),
       /the server is shutting down; events may have been missed/,
     );
   });
@@ -345,10 +360,10 @@ describe('faults under load, end to end', () => {
     // an event stream's own timeout ends it: over REST normally, over gRPC with DEADLINE_EXCEEDED
     const watchers = (['grpc', 'sse', 'ndjson'] as const).map((k) => c.watch(k, limits));
     const started = performance.now();
-    await sleep(DEADLINE_MS / 2);
+    let atVpp = 0;
+    await waitFor('calls wait on the slow VPP', async () => (atVpp = await serverMetric('vpp_rpc_vpp_in_flight')) > 0);
     const inFlight = tally.inFlight.size;
-    const atVpp = await serverMetric('vpp_rpc_vpp_in_flight');
-    const ends = await Promise.all(watchers.map((w) => w.ended));
+    const ends = await settles('the event streams end', Promise.all(watchers.map((w) => w.ended)), GUARD_MS);
     assert.deepEqual(
       await Promise.all(calls),
       calls.map(() => false),
@@ -356,19 +371,18 @@ describe('faults under load, end to end', () => {
     const ms = performance.now() - started;
     t.diagnostic(
       `slow VPP (${SLOW_MS} ms), deadline ${DEADLINE_MS} ms: ${inFlight} calls and 3 event streams in flight, ` +
-        `${atVpp} requests waiting on VPP; the longest call took ${tally.longestMs.toFixed(0)} ms`,
+        `${atVpp} requests waiting on VPP; the longest call took ${tally.longestMs.toFixed(0)} ms, ` +
+        `all ended ${ms.toFixed(0)} ms after they began`,
     );
     for (const r of tally.rows()) t.diagnostic(`  ${r.calls.toString().padStart(4)}  ${r.via} ${r.op} → ${r.outcome}`);
     for (const e of ends)
       t.diagnostic(`  event stream ended ${(e.at - started).toFixed(0)} ms after it began: ${e.code}`);
+    // a call that outlived its deadline would end with the slow VPP's answer, which no check here takes
     for (const r of tally.rows()) assert.match(r.outcome, /^(DEADLINE_EXCEEDED|HTTP 504)$/, JSON.stringify(r));
     assert.deepEqual(
       ends.map((e) => e.code),
       [4, 0, 0],
     );
-    assert.ok(tally.longestMs < DEADLINE_MS + BOUND_MS, `${tally.longestMs} ms`);
-    assert.ok(ms < DEADLINE_MS + BOUND_MS);
-    assert.ok(atVpp > 0);
 
     const waitedFrom = performance.now() - started;
     const [rpcsMs, vppMs] = await Promise.all([
@@ -379,17 +393,15 @@ describe('faults under load, end to end', () => {
       `  gauges at zero: vpp_rpc_grpc_in_flight ${(waitedFrom + rpcsMs).toFixed(0)} ms ` +
         `and vpp_rpc_vpp_in_flight ${(waitedFrom + vppMs).toFixed(0)} ms after the calls began`,
     );
-    assert.ok(rpcsMs < BOUND_MS);
-    // the unsubscribes of the event streams that timed out wait for the slow VPP's answer
-    assert.ok(vppMs < SLOW_MS + BOUND_MS);
 
     // the late replies arrive while new calls run: none is taken for another's
     await sim({ cmd: 'delay', ms: 0 });
-    tally.reset();
     const load = workers(WORKERS, mix(c, Object.values(ALL_OPS)));
-    await sleep(SLOW_MS);
-    await load.stop();
-    checkClean(tally);
+    try {
+      await checkServing(tally, SLOW_MS);
+    } finally {
+      await load.stop();
+    }
     await noWatchersLeft();
   });
 
@@ -401,9 +413,8 @@ describe('faults under load, end to end', () => {
       const reconnects = await serverMetric('vpp_rpc_vpp_reconnects_total');
       const load = workers(WORKERS, mix(c, Object.values(ALL_OPS)));
       try {
-        await sleep(200);
-        await sim({ cmd: 'delay', ms: BUSY_VPP_MS });
-        await sleep(100);
+        await checkLoaded(tally);
+        await busyVpp();
         const fault = await observeFault(tally, () => sim({ cmd: 'malformed', kind }));
         // a frame of an unknown message is skipped: nothing fails
         checkFault(t, `malformed frame (${kind})`, fault, kind === 'unknown-id' ? /^ok$/ : OUTAGE);
@@ -436,12 +447,11 @@ describe('faults under load, end to end', () => {
     const watchers = await watchAll(c, ['sse', 'sse', 'ndjson', 'ndjson']);
     const load = workers(WORKERS, mix(c, restOps));
     try {
-      await sleep(300);
-      checkClean(tally);
+      await checkLoaded(tally);
       let exited = NaN;
       const fault = await observeFault(tally, async () => {
         const t0 = performance.now();
-        assert.equal(await stack.gateway!.stop(HANG_MS), 0);
+        assert.equal(await stack.gateway!.stop(GUARD_MS), 0);
         exited = performance.now() - t0;
       });
       t.diagnostic(`gateway stopped: it exited ${exited.toFixed(0)} ms after SIGTERM`);
@@ -454,7 +464,7 @@ describe('faults under load, end to end', () => {
   });
 });
 
-describe('a reader that stops reading a big dump', () => {
+describeSim('a reader that stops reading a big dump', () => {
   const BIG = 16_000;
   let stack: Stack;
   let c: Callers;
@@ -485,6 +495,7 @@ describe('a reader that stops reading a big dump', () => {
     });
     const ended = new Promise<{ code: number; details: string }>((r) => dump.on('status', r));
     dump.on('error', () => {});
+    // time for the dump to fill what lies between VPP and the paused reader; the checks do not depend on it
     await sleep(500);
     const ms = await othersWhileHeld();
     dump.resume();
@@ -492,8 +503,7 @@ describe('a reader that stops reading a big dump', () => {
     t.diagnostic(
       `gRPC: other calls answered in ${ms.toFixed(0)} ms; the dump ended after ${got} of ${BIG + 1}: ${s.code} ${s.details}`,
     );
-    // without the limit they waited for the dump's whole timeout (10 s by default)
-    assert.ok(ms < HANG_MS, `${ms} ms`);
+    // without the limit the dump would have waited for its reader, and ended at its 10 s timeout
     assert.equal(s.code, 8);
     assert.match(s.details, /fell behind/);
     assert.ok(got < BIG + 1);
@@ -507,6 +517,7 @@ describe('a reader that stops reading a big dump', () => {
       headers: { accept: 'application/x-ndjson' },
     });
     assert.equal(res.statusCode, 200);
+    // time for the dump to fill what lies between VPP and the reader; the checks do not depend on it
     await sleep(500);
     const ms = await othersWhileHeld();
     const lines = (await res.body.text()).trimEnd().split('\n');
@@ -515,8 +526,7 @@ describe('a reader that stops reading a big dump', () => {
       `REST: other calls answered in ${ms.toFixed(0)} ms; the dump ended after ${lines.length - 1} of ${BIG + 1}: ` +
         `${last.error?.code} ${last.error?.message}`,
     );
-    // without the limit they waited for the dump's whole deadline (60 s through the gateway)
-    assert.ok(ms < HANG_MS, `${ms} ms`);
+    // without the limit the dump would have waited for its reader, and ended at its 60 s deadline
     assert.equal(last.error?.code, 8);
     assert.ok(lines.length - 1 < BIG + 1);
   });
@@ -547,14 +557,17 @@ forEachBackend('VPP killed (SIGKILL) in the middle of calls', (backend) => {
     // VPP holds the calls (the simulator delays, the real VPP is stopped), then dies under them
     await stack.freezeVpp();
     const inFlight = Promise.all([restCall(), grpcCall()]);
-    await sleep(300);
+    await waitFor(
+      'both calls wait on VPP',
+      async () => ((await scrape(stack.serverMetricsPort)).get('vpp_rpc_vpp_in_flight') ?? 0) >= 2,
+    );
     const at = performance.now();
     await stack.killVpp();
     const [rest, grpc] = await inFlight;
     const endedMs = performance.now() - at;
+    // a call that waited on the dead VPP would have ended with its timeout: 504, DEADLINE_EXCEEDED
     assert.equal(rest, 503);
     assert.equal(grpc, status.UNAVAILABLE);
-    assert.ok(endedMs < HANG_MS, `the calls ended ${endedMs} ms after VPP died`);
     assert.equal(await restCall(), 503, 'no VPP: calls fail fast');
     // a new VPP in the same place (the frozen one is gone with its delay)
     await stack.startVpp();

@@ -11,6 +11,7 @@ import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { READY_MS, startStack, type Stack } from './support/stack.ts';
+import { waitFor } from './support/wait.ts';
 
 const require = createRequire(import.meta.url);
 const reflectionProto = join(
@@ -64,22 +65,12 @@ describe('health and reflection', () => {
   it('is SERVING while VPP is connected, NOT_SERVING while it is not', async () => {
     const SERVING = 1;
     const NOT_SERVING = 2;
-    for (let i = 0; i < 50 && (await health(client)) !== SERVING; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(await health(client), SERVING);
+    await waitFor('SERVING', async () => (await health(client)) === SERVING, READY_MS);
     assert.equal(await health(client, 'vpp.vpe.Vpe'), SERVING);
     await stack.sim!.kill();
-    let seen = SERVING;
-    for (let i = 0; i < 50 && seen !== NOT_SERVING; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      seen = await health(client);
-    }
-    assert.equal(seen, NOT_SERVING);
+    await waitFor('NOT_SERVING once VPP is gone', async () => (await health(client)) === NOT_SERVING, READY_MS);
     await stack.restartSim();
-    for (let i = 0; i < 100 && seen !== SERVING; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      seen = await health(client);
-    }
-    assert.equal(seen, SERVING);
+    await waitFor('SERVING once VPP is back', async () => (await health(client)) === SERVING, READY_MS);
   });
 
   it('lists every service', async () => {

@@ -3,23 +3,27 @@
  * REST and gRPC: the simulator's stall, and a real VPP stopped with SIGSTOP.
  * The server notices within seconds, says so (metrics, log, health, /readyz),
  * fails calls at once instead of letting them wait, keeps its memory flat, and
- * serves again by itself when VPP runs again. Times are printed, and asserted
- * only against bounds that tell a hang from no hang.
+ * serves again by itself when VPP runs again. Times are printed, not asserted:
+ * a call that waits on the silent VPP ends with its timeout, which no check takes.
  */
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, it, type TestContext } from 'node:test';
 import { simControl } from './support/http.ts';
 import { Callers, workers, type Call, type Via, type Watcher } from './support/load.ts';
 import { Health, mib, rssBytes, scrape, waitFor } from './support/observe.ts';
-import { describeRealVpp, startRealVpp, type RealVpp } from './support/real-vpp.ts';
+import { settles } from './support/wait.ts';
+import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
 import { VPP_OPS, VppCalls } from './support/vpp-calls.ts';
 
 /** calls kept in flight, half over each path */
 const WORKERS = 16;
-/** no call here sets a deadline: the 10 s default one would end a call that hangs */
-const HANG_MS = 5000;
+/**
+ * A hang guard, longer than the 10 s default deadline of the calls here: a call that waits on the
+ * silent VPP ends with DEADLINE_EXCEEDED or HTTP 504 within it, which the checks of outcomes refuse.
+ */
+const GUARD_MS = 30_000;
 /** how long VPP stays silent under load once it was noticed */
 const SILENCE_MS = 6000;
 /** growth of resident memory that is not flat (the load makes thousands of calls meanwhile) */
@@ -27,6 +31,7 @@ const MEMORY_SLACK = 48 * 1024 * 1024;
 
 const NOT_RESPONDING = /^VPP is not responding: no answer for \d+\.\d s/;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const endedAll = (calls: Call[]): boolean => calls.every((c) => c.ended !== undefined);
 
 interface Vpp {
   name: string;
@@ -90,9 +95,9 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
     }
     calls.tally.reset();
     await sleep(1000);
+    await waitFor('calls answered', () => calls.tally.total > 0, GUARD_MS);
     assert.deepEqual(calls.tally.problems, []);
     assert.deepEqual(unexpected(calls, /^ok$/), []);
-    assert.ok(calls.tally.total > 0);
     assert.equal(await vppState(stack), 'connected');
     const eventCallers = new Callers(stack.grpcTarget, stack.rest, 1);
     watchers.push(eventCallers.watch('grpc'), eventCallers.watch('sse'));
@@ -106,9 +111,9 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
     const detectMs = await waitFor(
       'vpp_rpc_vpp_state is not_responding',
       async () => (await vppState(stack)) === 'not_responding',
-      HANG_MS * 2,
+      GUARD_MS,
     );
-    await waitFor('health says NOT_SERVING', async () => !(await health.serving()), HANG_MS);
+    await waitFor('health says NOT_SERVING', async () => !(await health.serving()), GUARD_MS);
     const ready = await readyz(stack);
     t.diagnostic(`${vpp.name}: not_responding ${detectMs.toFixed(0)} ms after VPP stopped answering`);
     t.diagnostic(`  /readyz ${ready.status} ${JSON.stringify(ready.body)}`);
@@ -122,10 +127,11 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
     assert.ok(logged.silentMs > 0 && logged.level !== 'info' && logged.level !== 30, warn);
 
     // the calls that waited on VPP ended with it, saying why
-    await waitFor('the calls waiting at the hang end', () => caught.every((c) => c.ended !== undefined), HANG_MS);
+    await waitFor('the calls waiting at the hang end', () => endedAll(caught), GUARD_MS);
     const slowest = Math.max(0, ...caught.map((c) => c.ended! - hungAt));
     t.diagnostic(`  ${caught.length} calls waiting at the hang, all ended ${slowest.toFixed(0)} ms after it`);
-    const ends = await Promise.all(watchers.map((w) => w.ended));
+    for (const c of caught) assert.match(c.outcome!, /^(ok|UNAVAILABLE|HTTP 503)$/, `${c.via} ${c.op}`);
+    const ends = await settles('the event streams end', Promise.all(watchers.map((w) => w.ended)), GUARD_MS);
     for (const [i, e] of ends.entries()) {
       t.diagnostic(`  event stream ${watchers[i]!.kind} ended: ${e.code} ${e.message}`);
       assert.equal(e.code, 14);
@@ -134,7 +140,8 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
     await eventCallers.close();
 
     // meanwhile: every call fails at once with UNAVAILABLE / 503 naming the hang; memory stays flat
-    await sleep(500);
+    const begun = [...calls.tally.inFlight];
+    await waitFor('the calls begun before the hang was noticed end', () => endedAll(begun), GUARD_MS);
     calls.tally.reset();
     calls.messages.clear();
     const before = rss(stack);
@@ -143,6 +150,10 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
       await sleep(1000);
       samples.push(rss(stack));
     }
+    await waitFor('calls while VPP is silent', () => calls.tally.total > WORKERS, GUARD_MS);
+    // none waits for VPP: the calls under way end while it is still silent
+    const underWay = [...calls.tally.inFlight];
+    await waitFor('the calls under way end while VPP is silent', () => endedAll(underWay), GUARD_MS);
     const end = rss(stack);
     const grow = { server: end.server - before.server, gateway: end.gateway - before.gateway };
     t.diagnostic(
@@ -154,8 +165,6 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
     assert.deepEqual(unexpected(calls, /^(UNAVAILABLE|HTTP 503)$/), []);
     for (const [outcome, messages] of calls.messages)
       for (const m of messages) assert.match(m, NOT_RESPONDING, `${outcome}: ${m}`);
-    assert.ok(calls.tally.total > WORKERS, `${calls.tally.total} calls while VPP was silent`);
-    assert.ok(calls.tally.longestMs < HANG_MS, `a call took ${calls.tally.longestMs} ms`);
     assert.ok(grow.server < MEMORY_SLACK, `server grew ${mib(grow.server)}`);
     assert.ok(grow.gateway < MEMORY_SLACK, `gateway grew ${mib(grow.gateway)}`);
     assert.equal(await vppState(stack), 'not_responding');
@@ -165,10 +174,10 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
     const resumedAt = performance.now();
     await vpp.resume();
     const [grpcMs, restMs, healthMs, readyMs] = await Promise.all([
-      waitFor('a gRPC call succeeds', () => calls.tally.lastOk.grpc > resumedAt, HANG_MS * 2),
-      waitFor('a REST call succeeds', () => calls.tally.lastOk.rest > resumedAt, HANG_MS * 2),
-      waitFor('health says SERVING', () => health.serving(), HANG_MS * 2),
-      waitFor('/readyz says ready', async () => (await readyz(stack)).status === 200, HANG_MS * 2),
+      waitFor('a gRPC call succeeds', () => calls.tally.lastOk.grpc > resumedAt, GUARD_MS),
+      waitFor('a REST call succeeds', () => calls.tally.lastOk.rest > resumedAt, GUARD_MS),
+      waitFor('health says SERVING', () => health.serving(), GUARD_MS),
+      waitFor('/readyz says ready', async () => (await readyz(stack)).status === 200, GUARD_MS),
     ]);
     t.diagnostic(
       `${vpp.name}: back after VPP ran again: gRPC served in ${grpcMs.toFixed(0)} ms, REST in ${restMs.toFixed(0)} ms, ` +
@@ -176,12 +185,13 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
     );
     assert.equal(await vppState(stack), 'connected');
     assert.deepEqual((await readyz(stack)).body, { ready: true, status: 'SERVING' });
-    // full service again, every answer the right one
-    await sleep(300);
+    // full service again, every answer the right one (calls begun while VPP was silent may still fail)
+    const beforeResume = [...calls.tally.inFlight];
+    await waitFor('the calls begun before VPP ran again end', () => endedAll(beforeResume), GUARD_MS);
     calls.tally.reset();
     await sleep(1500);
+    await waitFor('calls answered', () => calls.tally.total > 0, GUARD_MS);
     assert.deepEqual(unexpected(calls, /^ok$/), []);
-    assert.ok(calls.tally.total > 0);
   } finally {
     await load.stop();
     health.close();
@@ -191,7 +201,7 @@ async function hangUnderLoad(t: TestContext, vpp: Vpp): Promise<void> {
   assert.deepEqual(calls.tally.problems, []);
 }
 
-describe('a VPP that stops answering, end to end (simulator)', () => {
+describeSim('a VPP that stops answering, end to end (simulator)', () => {
   let stack: Stack;
   const sim = (command: Record<string, unknown>) => simControl(stack.socket, command);
   let pid = 0;
@@ -218,14 +228,14 @@ describe('a VPP that stops answering, end to end (simulator)', () => {
     const health = new Health(stack.grpcTarget);
     try {
       await sim({ cmd: 'stall', on: true });
-      await waitFor('not_responding', async () => (await vppState(stack)) === 'not_responding', HANG_MS * 2);
+      await waitFor('not_responding', async () => (await vppState(stack)) === 'not_responding', GUARD_MS);
       await stack.sim!.kill();
-      await waitFor('the server sees VPP gone', async () => (await vppState(stack)) !== 'not_responding', HANG_MS);
+      await waitFor('the server sees VPP gone', async () => (await vppState(stack)) !== 'not_responding', GUARD_MS);
       const { status, body } = await readyz(stack);
       assert.equal(status, 503);
       assert.notEqual(body.vpp, 'not_responding');
       await stack.restartSim();
-      const ms = await waitFor('health says SERVING', () => health.serving(), HANG_MS * 2);
+      const ms = await waitFor('health says SERVING', () => health.serving(), GUARD_MS);
       t.diagnostic(`served again ${ms.toFixed(0)} ms after the simulator was started again`);
       pid = ((await sim({ cmd: 'state' })).state as { vpePid: number }).vpePid;
       assert.equal(await vppState(stack), 'connected');

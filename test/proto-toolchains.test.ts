@@ -1,6 +1,7 @@
 /**
  * The generated protos are valid for real toolchains: buf builds them all,
- * Debian's Python grpc_tools compiles them, and ts-proto's output type-checks.
+ * Debian's Python grpc_tools compiles them, and ts-proto makes a module of
+ * each (which `make typecheck-client`, part of `make test`, type-checks).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -33,9 +34,8 @@ it("Debian's Python grpc_tools compiles every proto", () => {
   }
 });
 
-it("ts-proto's TypeScript for every proto type-checks", () => {
+it('ts-proto makes a TypeScript module of every proto', () => {
   // make regenerates clients/typescript/generated/ from proto/ before the tests
   const generated = readdirSync(join(ROOT, 'clients/typescript/generated/vpp'));
-  assert.equal(generated.length, modules.length);
-  execFileSync(bin('tsc'), ['--noEmit', '-p', join(ROOT, 'clients/typescript/tsconfig.json')], { stdio: 'pipe' });
+  assert.deepEqual(generated.sort(), modules.map((m) => m.replace(/\.proto$/, '.ts')).sort());
 });

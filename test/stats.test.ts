@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { curl, post, request } from './support/http.ts';
 import { parseExposition } from './support/prometheus.ts';
 import { pythonStubs, runPython } from './support/python.ts';
-import { describeRealVpp, startRealVpp, type RealVpp } from './support/real-vpp.ts';
+import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './support/real-vpp.ts';
 import { startStack, type Stack } from './support/stack.ts';
+import { waitFor } from './support/wait.ts';
 
 /** server and gateway parse every proto at start: slow on a busy machine */
 const READY_MS = 120_000;
@@ -54,7 +55,7 @@ function pythonCalls(stack: Stack, itf: string): Record<string, unknown> {
   return runPython(SCRIPT, [stack.grpcTarget, pythonStubs(), itf]) as Record<string, unknown>;
 }
 
-describe('Stats over REST, gRPC and Prometheus (simulator)', () => {
+describeSim('Stats over REST, gRPC and Prometheus (simulator)', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({ simArgs: ['--interfaces', '2'], readyTimeoutMs: READY_MS });
@@ -76,10 +77,12 @@ describe('Stats over REST, gRPC and Prometheus (simulator)', () => {
       first.map((i) => [i.name, i.sw_if_index]),
       [['loop0', 1]],
     );
-    await sleep(600);
-    const [again] = await interfaces(stack, { sw_if_index: 1 });
-    assert.equal(again!.name, 'loop0');
-    assert.ok(BigInt(again!.rx!.packets) > BigInt(first[0]!.rx?.packets ?? '0'), 'rx packets grew');
+    const rx = async (): Promise<bigint> => {
+      const [again] = await interfaces(stack, { sw_if_index: 1 });
+      assert.equal(again!.name, 'loop0');
+      return BigInt(again!.rx!.packets);
+    };
+    await waitFor('rx packets grow', async () => (await rx()) > BigInt(first[0]!.rx?.packets ?? '0'));
     const all = await interfaces(stack);
     assert.deepEqual(
       all.map((i) => i.name),
@@ -179,7 +182,7 @@ describe('Stats over REST, gRPC and Prometheus (simulator)', () => {
   });
 });
 
-describe('Stats without a segment, and in read-only mode (simulator)', () => {
+describeSim('Stats without a segment, and in read-only mode (simulator)', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({

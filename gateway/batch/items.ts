@@ -6,6 +6,7 @@
  */
 import { status } from '../../lib/grpc/status.ts';
 import { refusalInfo, shortService, type Refusal } from '../../lib/policy.ts';
+import { applyRefs, BatchRefError, parseRefs, type BatchRef } from '../../lib/batch-refs.ts';
 import { batchTarget, type BatchTarget } from './wire.ts';
 import { badRequest, GatewayError, type ErrorBody } from '../errors.ts';
 import { LineTooLong } from '../ndjson-lines.ts';
@@ -27,8 +28,15 @@ export class Parsed {
 
 export type RawItem = string | LineTooLong | Parsed;
 
-/** `id`: the caller's id of a mixed batch item, echoed as given (undefined: none given). */
-export type Item = { rpc: BatchRpc; bytes: Buffer; id?: unknown } | { error: ErrorBody; id?: unknown };
+/**
+ * `id`: the caller's id of a mixed batch item, echoed as given (undefined:
+ * none given). An item with refs is encoded once the lines it names are
+ * answered (encodeWithRefs).
+ */
+export type Item =
+  | { rpc: BatchRpc; bytes: Buffer; id?: unknown }
+  | { rpc: BatchRpc; request: unknown; refs: BatchRef[]; id?: unknown }
+  | { error: ErrorBody; id?: unknown };
 
 export type ItemParser = (raw: RawItem) => Item;
 
@@ -71,7 +79,7 @@ function refused(r: Refusal): ErrorBody {
   return { code: status.PERMISSION_DENIED, message: r.message, details: [refusalInfo(r)] };
 }
 
-const MIXED_FIELDS = new Set(['rpc', 'id', 'request']);
+const MIXED_FIELDS = new Set(['rpc', 'id', 'request', 'refs']);
 
 /** Items of `POST /batch`: `{"rpc": "Ip/IpRouteAddDel", "id": …, "request": {…}}`. */
 export function mixedItems(rpcs: ReadonlyMap<string, BatchRpc>): ItemParser {
@@ -85,16 +93,42 @@ export function mixedItems(rpcs: ReadonlyMap<string, BatchRpc>): ItemParser {
       if (typeof item.id === 'string' || typeof item.id === 'number') id = item.id;
       else if (item.id !== undefined && item.id !== null) throw badRequest('id', 'a string or a number');
       for (const k of Object.keys(item))
-        if (!MIXED_FIELDS.has(k)) throw badRequest(k, 'unknown field: an item has rpc, id and request');
+        if (!MIXED_FIELDS.has(k)) throw badRequest(k, 'unknown field: an item has rpc, id, request and refs');
       if (typeof item.rpc !== 'string') throw badRequest('rpc', 'the RPC to call, as "Service/Rpc"');
       const rpc = rpcs.get(item.rpc);
       if (!rpc) throw badRequest('rpc', `no unary RPC ${item.rpc}: name it as "Service/Rpc", e.g. "Vpe/ShowVersion"`);
       if (rpc.refusal) return { error: refused(rpc.refusal), id };
+      let refs: BatchRef[];
+      try {
+        refs = parseRefs(item.refs);
+      } catch (e) {
+        throw badRequest('refs', (e as Error).message);
+      }
+      if (refs.length) return { rpc, request: item.request ?? {}, refs, id };
       return { rpc, bytes: encodeValue(rpc.route, item.request ?? {}, 'request'), id };
     } catch (e) {
       return { error: errorOf(e), id };
     }
   };
+}
+
+/**
+ * An item with refs, encoded with the numbers the replies of the lines it
+ * names handed out (`replies`: by line id); the error that answers it when a
+ * line it names has none (FAILED_PRECONDITION) or its request is bad.
+ */
+export function encodeWithRefs(
+  item: { rpc: BatchRpc; request: unknown; refs: BatchRef[] },
+  replies: Map<string, Record<string, number>>,
+): Buffer | ErrorBody {
+  try {
+    applyRefs(item.request, item.refs, replies);
+    return encodeValue(item.rpc.route, item.request, 'request');
+  } catch (e) {
+    if (e instanceof BatchRefError)
+      return { code: status.FAILED_PRECONDITION, message: `refs: ${e.message}`, details: [] };
+    return errorOf(e);
+  }
 }
 
 /** The unary RPCs by the names a mixed item may give: `Ip/IpRouteAddDel` and `vpp.ip.Ip/IpRouteAddDel`. */

@@ -18,7 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status } from '../../lib/grpc/status.ts';
 import { batchRequestFrame, decodeBatchReply, optionsField, type BatchOptions } from './wire.ts';
 import { BATCH_PATH, JSON_MEDIA_TYPE } from '../../lib/wire-names.ts';
-import type { BatchRpc, Item, ItemParser, RawItem } from './items.ts';
+import { encodeWithRefs, type BatchRpc, type Item, type ItemParser, type RawItem } from './items.ts';
+import { replyIndexes } from '../../lib/batch-refs.ts';
 import { fromCallError, type ErrorBody } from '../errors.ts';
 import type { CallOptions, GrpcCall, GrpcCallError, GrpcClient } from '../grpc/client.ts';
 import { LineSplitter } from '../ndjson-lines.ts';
@@ -138,6 +139,12 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
     let frames: Buffer[] = [];
     let flushQueued = false;
     let sentOptions = false;
+    /** items that wait for lines their refs name, in order */
+    const waiting: { n: number; item: Item }[] = [];
+    /** ids of the lines sent and not answered yet (how many of each) */
+    const inFlight = new Map<string, number>();
+    /** the numbers answered lines' replies handed out, by line id */
+    const replies = new Map<string, Record<string, number>>();
 
     res.writeHead(200, {
       'content-type': utf8(format.array ? JSON_MEDIA_TYPE : format.ndjsonType),
@@ -205,11 +212,13 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
         const p = pending[i]!;
         if (p.rpc) p.text = errorText(p.id, e);
       }
+      inFlight.clear();
       drainHead();
+      drainWaiting();
     };
 
     const flow = (): void => {
-      const hold = outBlocked || (callBlocked && !callDone) || pendingCount() >= MAX_PENDING;
+      const hold = outBlocked || (callBlocked && !callDone) || pendingCount() >= MAX_PENDING || waiting.length > 0;
       if (hold && !inputPaused) {
         inputPaused = true;
         source.pause();
@@ -226,7 +235,7 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
     };
 
     const maybeFinish = (): void => {
-      if (finished || !inputEnded || pendingCount() > 0 || flushQueued) return;
+      if (finished || !inputEnded || pendingCount() > 0 || waiting.length > 0 || flushQueued) return;
       // every item is answered; the call, if any, ends by itself (its status has no item left to tell)
       res.end(format.array ? out + ']' : out);
       out = '';
@@ -267,18 +276,16 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
       if (finished) return;
       const p = pending[head];
       let text: string;
+      let reply: string | undefined;
       try {
         const answer = decodeBatchReply(bytes);
         if (!p || !p.rpc || p.seq !== answer.id)
           throw new Error(`the server answered item ${answer.id}, expected ${p?.seq ?? 'none'}`);
-        text =
-          'error' in answer
-            ? errorText(p.id, answer.error)
-            : answerText(
-                p.id,
-                p.rpc.route.response.json.toJson(p.rpc.route.response.binary.decode(answer.reply)),
-                false,
-              );
+        if ('error' in answer) text = errorText(p.id, answer.error);
+        else {
+          reply = p.rpc.route.response.json.toJson(p.rpc.route.response.binary.decode(answer.reply));
+          text = answerText(p.id, reply, false);
+        }
       } catch (e) {
         call?.cancel();
         callDone = true;
@@ -288,8 +295,20 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
       }
       head++;
       emit(text);
+      if (p.id !== undefined) settle(String(p.id), reply);
       drainHead();
+      drainWaiting();
       flow();
+    };
+
+    /** A line with an id was answered: later lines' refs may take the numbers its reply handed out. */
+    const settle = (id: string, reply: string | undefined): void => {
+      const left = (inFlight.get(id) ?? 1) - 1;
+      if (left > 0) inFlight.set(id, left);
+      else inFlight.delete(id);
+      if (reply === undefined || !reply.includes('index')) return;
+      const indexes = replyIndexes(JSON.parse(reply) as Record<string, unknown>);
+      if (indexes) replies.set(id, indexes);
     };
 
     /** stop_on_error and an item the gateway refused: nothing after it is sent. */
@@ -303,10 +322,39 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
       if (call && !callDone) queueMicrotask(() => call?.end());
     };
 
+    /** An item that takes numbers from a line still in flight waits, and every item after it. */
+    const mustWait = (item: Item): boolean => 'refs' in item && item.refs.some((r) => inFlight.has(r.item));
+
     const onItem = (raw: RawItem): void => {
       if (finished) return;
       const n = seq++;
       const item: Item = run.parse(raw);
+      if (waiting.length > 0 || mustWait(item)) {
+        waiting.push({ n, item });
+        flow();
+        return;
+      }
+      send(n, item);
+    };
+
+    const drainWaiting = (): void => {
+      while (waiting.length > 0 && (failure || callDone || !mustWait(waiting[0]!.item))) {
+        const w = waiting.shift()!;
+        send(w.n, w.item);
+      }
+      if (waiting.length === 0 && inputEnded) endCall();
+    };
+
+    const endCall = (): void => {
+      if (call && !callDone && waiting.length === 0) queueMicrotask(() => call?.end());
+    };
+
+    const send = (n: number, parsed: Item): void => {
+      let item = parsed;
+      if ('refs' in item) {
+        const bytes = failure ? failure : encodeWithRefs(item, replies);
+        item = Buffer.isBuffer(bytes) ? { rpc: item.rpc, bytes, id: item.id } : { error: bytes, id: item.id };
+      }
       if (failure || 'error' in item) {
         const text = errorText(item.id, 'error' in item && !failure ? item.error : failure!);
         if (!failure && run.options.stopOnError) stopAt(n);
@@ -320,6 +368,7 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
           );
           sentOptions = true;
           pending.push({ seq: n, id: item.id, rpc: item.rpc });
+          if (item.id !== undefined) inFlight.set(String(item.id), (inFlight.get(String(item.id)) ?? 0) + 1);
           queueFlush();
         } else pending.push({ seq: n, id: item.id, text: errorText(item.id, failure!) });
       }
@@ -342,7 +391,7 @@ export function runBatch(run: BatchRun, source: ItemSource, res: ServerResponse)
     source.start(onItem, () => {
       inputEnded = true;
       queueFlush();
-      if (call && !callDone) queueMicrotask(() => call?.end());
+      endCall();
     });
     queueFlush();
   });

@@ -12,6 +12,10 @@ describe('own services in openapi/', () => {
 
   it('routes every Stats RPC as the gateway does, with its schemas', () => {
     assert.deepEqual(Object.keys(own.paths).sort(), [
+      '/Journal/Clear/request',
+      '/Journal/Export/request',
+      '/Journal/Replay/request',
+      '/Journal/Status/request',
       '/Stats/InterfaceCounters/request',
       '/Stats/ListNames/request',
       '/Stats/Read/request',
@@ -28,6 +32,17 @@ describe('own services in openapi/', () => {
     const content = (watch.responses['200'] as { content: object }).content;
     assert.ok('application/x-ndjson' in content && 'application/ndjson' in content);
     assert.deepEqual(watch.parameters, [{ $ref: '#/components/parameters/EventTimeout' }]);
+  });
+
+  it('documents the journal export as the batch lines REST writes, an array or NDJSON', () => {
+    const exp = own.paths['/Journal/Export/request']!.post!;
+    const content = (exp.responses['200'] as { content: Record<string, { schema: { type?: string; items?: { description?: string } } }> })
+      .content;
+    assert.equal(content['application/json']!.schema.type, 'array');
+    assert.match(content['application/json']!.schema.items!.description!, /POST \/batch/);
+    assert.ok('application/x-ndjson' in content);
+    assert.deepEqual(exp['x-vpprpc-own'], { service: 'vpprpc.Journal', reads_only: true, open_stream: false });
+    assert.equal(own.paths['/Journal/Clear/request']!.post!['x-vpprpc-own']!.reads_only, false);
   });
 
   it('gives Postman a Stats folder whose Watch streams NDJSON for a while', () => {

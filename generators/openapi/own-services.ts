@@ -102,23 +102,39 @@ function addSchemas(type: protobuf.Type | protobuf.Enum, out: Record<string, Sch
   }
 }
 
-function responses(resRef: Schema, stream: boolean): Record<string, unknown> {
-  const ok = stream
-    ? {
-        description: 'Streamed until the client disconnects or `timeout` passes; then the stream ends cleanly.',
-        content: {
-          [SSE]: {
-            schema: {
-              type: 'string',
-              description: `Server-Sent Events: the \`data:\` line of each event is one ${resRef.$ref!.split('/').pop()} as JSON.`,
+/** How an own RPC answers: one message, a stream that ends, or a stream that lasts until the caller leaves. */
+type Answer = 'unary' | 'stream' | 'open';
+
+function responses(item: Schema, answer: Answer): Record<string, unknown> {
+  const name = item.$ref ? item.$ref.split('/').pop() : 'object';
+  const ok =
+    answer === 'open'
+      ? {
+          description: 'Streamed until the client disconnects or `timeout` passes; then the stream ends cleanly.',
+          content: {
+            [SSE]: {
+              schema: {
+                type: 'string',
+                description: `Server-Sent Events: the \`data:\` line of each event is one ${name} as JSON.`,
+              },
             },
+            ...ndjsonContent({ schema: item }),
           },
-          ...ndjsonContent({ schema: resRef }),
-        },
-      }
-    : { description: 'The answer.', content: { 'application/json': { schema: resRef } } };
+        }
+      : answer === 'stream'
+        ? {
+            description: 'Every message: a JSON array by default, or one per line with `Accept: application/x-ndjson`.',
+            content: { 'application/json': { schema: { type: 'array', items: item } }, ...ndjsonContent({ schema: item }) },
+          }
+        : { description: 'The answer.', content: { 'application/json': { schema: item } } };
   return { '200': ok, ...errorRefs() };
 }
+
+/** A json_lines method's messages carry one JSON value each: REST gives that value. */
+const JSON_LINE: Schema = {
+  type: 'object',
+  description: 'A JSON object, as the line of a batch: `{"rpc", "id", "request", "refs"}` (see POST /batch).',
+} as Schema;
 
 /** Paths, schemas and tags of every RPC with (vpprpc.own) and a google.api.http rule. */
 export function ownServicesDocument(root: protobuf.Root): OwnServices {
@@ -126,7 +142,7 @@ export function ownServicesDocument(root: protobuf.Root): OwnServices {
   const schemas: Record<string, Schema> = {};
   const tags = new Map<string, Tag>();
   for (const { service, method: m } of serviceMethods(root)) {
-    const own = optionOf<{ reads_only?: boolean; open_stream?: boolean }>(m, '(vpprpc.own)');
+    const own = optionOf<{ reads_only?: boolean; open_stream?: boolean; json_lines?: boolean }>(m, '(vpprpc.own)');
     const rule = optionOf<{ post?: string }>(m, '(google.api.http)');
     if (!own || !rule?.post) continue;
     const svc = root.lookupService(service);
@@ -138,6 +154,7 @@ export function ownServicesDocument(root: protobuf.Root): OwnServices {
     addSchemas(req, schemas);
     addSchemas(res, schemas);
     const stream = own.open_stream === true;
+    const answer: Answer = stream ? 'open' : m.responseStream ? 'stream' : 'unary';
     const doc = text(m.comment);
     const reads = own.reads_only ? 'Changes nothing: served in read-only mode.' : '';
     const op: Operation & { 'x-vpprpc-own': OwnOperation } = {
@@ -151,7 +168,7 @@ export function ownServicesDocument(root: protobuf.Root): OwnServices {
         required: false,
         content: { 'application/json': { schema: { $ref: schemaRef(nameOf(req)) }, example: {} as Json } },
       },
-      responses: responses({ $ref: schemaRef(nameOf(res)) }, stream),
+      responses: responses(own.json_lines ? JSON_LINE : { $ref: schemaRef(nameOf(res)) }, answer),
       'x-vpprpc-own': { service, reads_only: own.reads_only === true, open_stream: stream },
     };
     paths[rule.post] = { post: op };

@@ -17,7 +17,7 @@ const codec = new BatchCodec(root);
 const showVersion = compileBinary(root.lookupType('vpp.vpe.ShowVersionReply'));
 
 const resolve = (bytes: Buffer): ResolvedItem => {
-  const out: ResolvedItem = { id: 0, rpc: undefined, request: undefined, failure: undefined };
+  const out: ResolvedItem = { id: 0, rpc: undefined, request: undefined, requestBytes: undefined, failure: undefined };
   items.resolve(bytes, out);
   return out;
 };

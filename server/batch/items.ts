@@ -45,6 +45,8 @@ export interface ResolvedItem {
   /** set when the item names an RPC, also when it then fails (for metrics) */
   rpc: Rpc | undefined;
   request: Value | undefined;
+  /** the request's protobuf bytes, as the caller sent them */
+  requestBytes: Buffer | undefined;
   failure: RpcFailure | undefined;
 }
 
@@ -105,6 +107,7 @@ export class BatchItems {
     out.id = 0;
     out.rpc = undefined;
     out.request = undefined;
+    out.requestBytes = undefined;
     out.failure = undefined;
     let item: Value;
     try {
@@ -131,7 +134,8 @@ export class BatchItems {
       return;
     }
     try {
-      out.request = target.rpc.request.decode(any?.value ?? EMPTY);
+      out.requestBytes = Buffer.isBuffer(any?.value) ? any.value : Buffer.from(any?.value ?? EMPTY);
+      out.request = target.rpc.request.decode(out.requestBytes);
     } catch (e) {
       const failure = e as { name?: string; path?: string; message?: string };
       // the same words as the unary RPC's INVALID_ARGUMENT, under `request.value` of this item

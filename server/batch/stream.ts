@@ -95,6 +95,7 @@ class Slot implements ResolvedItem {
   id: bigint | number = 0;
   rpc: Rpc | undefined = undefined;
   request: Value | undefined = undefined;
+  requestBytes: Buffer | undefined = undefined;
   failure: RpcFailure | undefined = undefined;
   reply: Value | undefined = undefined;
   startedAt = 0n;
@@ -103,9 +104,13 @@ class Slot implements ResolvedItem {
   readonly ok: (v: Value) => void;
   readonly fail: (e: unknown) => void;
 
+  /** the journal kept the write (or could not): the reply may leave */
+  readonly kept: (err?: RpcFailure) => void;
+
   constructor(batch: BatchStream) {
     this.ok = (v) => batch.settled(this, v, undefined);
     this.fail = (e) => batch.settled(this, undefined, e);
+    this.kept = (err) => batch.kept(this, err);
   }
 }
 
@@ -202,10 +207,21 @@ class BatchStream {
     } else {
       env.observer.start(rpc!);
       slot.startedAt = process.hrtime.bigint();
-      env.client
-        .request(rpc!.vpp.request, slot.request, { timeoutMs: timeoutOf(this.call, env.defaultTimeoutMs) })
-        .then(slot.ok, slot.fail);
-      slot.request = undefined;
+      // a write goes to VPP only while the journal can keep it, and never in the middle of a replay
+      const refused = rpc!.write ? env.journal?.journal.gate() : undefined;
+      if (refused) {
+        slot.done = true;
+        slot.failure = refused;
+        env.observer.end(rpc!, refused.code, slot.startedAt, refused);
+        this.failed(slot);
+      } else
+        env.client
+          .request(rpc!.vpp.request, slot.request, { timeoutMs: timeoutOf(this.call, env.defaultTimeoutMs) })
+          .then(slot.ok, slot.fail);
+      if (!rpc!.write || !env.journal) {
+        slot.request = undefined;
+        slot.requestBytes = undefined;
+      }
     }
     if (this.count >= this.window || this.draining || this.stop) this.pause();
     if (slot.done) this.flush();
@@ -228,12 +244,24 @@ class BatchStream {
     const rpc = slot.rpc!;
     const { observer } = this.env;
     slot.done = true;
+    const kept = err === undefined && rpc.write ? this.env.journal?.rpc(rpc.path) : undefined;
     if (this.over) {
+      // nobody reads the answer any more, but VPP carried the write out: the journal keeps it all the same
+      if (kept) this.env.journal!.journal.record(kept, slot.requestBytes!, slot.request!, reply, () => {});
       observer.end(rpc, status.CANCELLED, slot.startedAt);
       return;
     }
     if (err === undefined) {
       slot.reply = reply;
+      if (kept) {
+        // the answer leaves once the journal keeps the write
+        slot.done = false;
+        const { request, requestBytes } = slot;
+        slot.request = undefined;
+        slot.requestBytes = undefined;
+        this.env.journal!.journal.record(kept, requestBytes!, request!, reply, slot.kept);
+        return;
+      }
       observer.end(rpc, status.OK, slot.startedAt);
     } else {
       const failure = toStatus(err, rpc.vpp.request);
@@ -249,6 +277,23 @@ class BatchStream {
       }
       this.failed(slot);
     }
+    this.scheduleFlush();
+  }
+
+  /** The journal kept a write this batch carried out (or says why it could not): its answer may leave. */
+  kept(slot: Slot, err: RpcFailure | undefined): void {
+    const rpc = slot.rpc!;
+    slot.done = true;
+    if (this.over) {
+      this.env.observer.end(rpc, status.CANCELLED, slot.startedAt);
+      return;
+    }
+    if (err) {
+      slot.reply = undefined;
+      slot.failure = err;
+      this.env.observer.end(rpc, err.code, slot.startedAt, err);
+      this.failed(slot);
+    } else this.env.observer.end(rpc, status.OK, slot.startedAt);
     this.scheduleFlush();
   }
 

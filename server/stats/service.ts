@@ -9,6 +9,7 @@ import type { Value } from '../../lib/protobuf/index.ts';
 import { StatsError } from '../../vpp/stats/errors.ts';
 import type { CallObserver } from '../handlers.ts';
 import type { OwnRpc } from '../rpcs.ts';
+import { addOwnService } from '../own-service.ts';
 import { interfaceCounters, IF_PATTERNS, type InterfaceFilter } from './interfaces.ts';
 import { StatsPatternError, StatsUnavailableError, type StatsSource } from './source.ts';
 import { addRates, entryMessage, STAT_TYPE_NUMBER } from './values.ts';
@@ -95,69 +96,22 @@ async function watch(
   }
 }
 
-const identity = (b: Buffer): Buffer => b;
-
 /** Registers vpprpc.Stats on the server: `rpcs` from ownRpcTable(root, STATS_SERVICE). */
 export function addStatsService(server: grpc.Server, rpcs: OwnRpc[], opts: StatsServiceOptions): void {
-  const { source, observer } = opts;
-  const unary: Record<string, (req: Value) => Promise<Value>> = {
-    ListNames: (req) => listNames(source, req),
-    Read: (req) => read(source, req),
-    InterfaceCounters: (req) => readInterfaces(source, req),
-  };
-  const def: Record<string, grpc.MethodDefinition<Buffer, Value>> = {};
-  const impl: grpc.UntypedServiceImplementation = {};
-  for (const rpc of rpcs) {
-    def[rpc.method] = {
-      path: rpc.path,
-      requestStream: false,
-      responseStream: rpc.responseStream,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: (v: Value) => rpc.response.encode(v),
-      responseDeserialize: (b: Buffer) => rpc.response.decode(b),
-      originalName: rpc.method,
-    };
-    const run = unary[rpc.method];
-    if (run) {
-      impl[rpc.method] = ((call, callback) => {
-        const startedAt = process.hrtime.bigint();
-        observer.start(rpc);
-        Promise.resolve()
-          .then(() => run(rpc.request.decode(call.request)))
-          .then(
-            (reply) => {
-              observer.end(rpc, grpc.status.OK, startedAt);
-              callback(null, reply);
-            },
-            (err: unknown) => {
-              const s = statsStatus(err);
-              observer.end(rpc, s.code, startedAt, s);
-              callback(s);
-            },
-          );
-      }) as grpc.handleUnaryCall<Buffer, Value>;
-    } else if (rpc.method === 'Watch') {
-      impl[rpc.method] = (async (call) => {
-        const startedAt = process.hrtime.bigint();
-        observer.start(rpc);
-        const controller = new AbortController();
-        call.once('cancelled', () => controller.abort());
-        try {
-          await watch(source, rpc.request.decode(call.request), call, controller.signal, opts.maxQueuedSamples);
-          observer.end(rpc, grpc.status.CANCELLED, startedAt);
-        } catch (err) {
-          if (controller.signal.aborted) {
-            observer.end(rpc, grpc.status.CANCELLED, startedAt);
-            return;
-          }
-          controller.abort();
-          const s = statsStatus(err);
-          observer.end(rpc, s.code, startedAt, s);
-          call.emit('error', s);
-        }
-      }) as grpc.handleServerStreamingCall<Buffer, Value>;
-    } else throw new Error(`${rpc.path}: no implementation in server/stats/service.ts`);
-  }
-  server.addService(def as grpc.ServiceDefinition, impl);
+  const { source } = opts;
+  addOwnService(
+    server,
+    rpcs,
+    {
+      unary: {
+        ListNames: (req) => listNames(source, req),
+        Read: (req) => read(source, req),
+        InterfaceCounters: (req) => readInterfaces(source, req),
+      },
+      // a watch lasts until the caller leaves: it ends by cancellation, or by an error
+      streams: { Watch: (req, call, signal) => watch(source, req, call, signal, opts.maxQueuedSamples) },
+      failure: statsStatus,
+    },
+    opts.observer,
+  );
 }

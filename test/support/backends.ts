@@ -7,9 +7,9 @@
  * What only one backend can do (the simulator's control socket, its
  * UNIMPLEMENTED answers) stays behind `backend.kind === 'sim'` in the tests.
  */
-import { after, before, describe } from 'node:test';
+import { after, before } from 'node:test';
 import { simControl } from './http.ts';
-import { describeRealVpp, startRealVpp, type RealVpp } from './real-vpp.ts';
+import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './real-vpp.ts';
 import { untilReady } from './ready.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
 
@@ -95,7 +95,7 @@ export const realBackend: Backend = {
 
 /** Declare the suite `name` once on the simulator and once on a real VPP. */
 export function forEachBackend(name: string, fn: (backend: Backend) => void): void {
-  describe(`${name} [simulator]`, () => fn(simBackend));
+  describeSim(`${name} [simulator]`, () => fn(simBackend));
   describeRealVpp(name, () => fn(realBackend));
 }
 

@@ -3,9 +3,10 @@
  * open file descriptors and resident memory from /proc, gRPC health.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { GrpcClient } from '../../gateway/grpc/client.ts';
 import { checkReady } from '../../gateway/grpc/readiness.ts';
+
+export { waitFor } from './wait.ts';
 
 /** Samples of a /metrics page, by name with labels as printed (`name{a="b"}`). */
 export async function scrape(port: number): Promise<Map<string, number>> {
@@ -30,20 +31,6 @@ export function rssBytes(pid: number): number {
 }
 
 export const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
-
-/** Poll `check` every 20 ms until it holds; the ms it took. Throws after timeoutMs. */
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    if (await check()) return performance.now() - t0;
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The server's health service, as the gateway's /readyz asks it. */
 export class Health {

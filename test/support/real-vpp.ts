@@ -6,6 +6,10 @@
  * Where no real VPP can run here (no ../shared/vpp), real-VPP suites say so in
  * one line and are left out; under CI (CI=true) that is an error instead, so
  * CI always runs them.
+ *
+ * VPP_RPC_TEST_VPP picks the suites of a run (scripts/run-tests.ts sets it for
+ * its tiers): `sim` declares only the suites that need no real VPP (on the
+ * simulator, or on no VPP at all), `real` only the real-VPP ones; unset, both.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,6 +45,14 @@ export interface RealVppOptions {
   /** startup.conf lines appended verbatim */
   extraConf?: string;
 }
+
+const SELECTED = process.env.VPP_RPC_TEST_VPP ?? '';
+if (!['', 'sim', 'real'].includes(SELECTED))
+  throw new Error(`VPP_RPC_TEST_VPP is ${JSON.stringify(SELECTED)}: sim, real, or unset for both`);
+/** whether this run declares the real-VPP suites */
+export const runsRealVpp = SELECTED !== 'sim';
+/** whether this run declares the suites that need no real VPP */
+export const runsWithoutRealVpp = SELECTED !== 'real';
 
 /** Why no real VPP can run here, or undefined when one can. */
 export function realVppUnavailable(): string | undefined {
@@ -124,6 +136,7 @@ export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> 
  * left out; under CI the missing VPP fails the suite instead.
  */
 export function describeRealVpp(name: string, fn: () => void): void {
+  if (!runsRealVpp) return;
   const why = realVppUnavailable();
   if (!why) {
     describe(`${name} [real VPP]`, fn);
@@ -136,4 +149,17 @@ export function describeRealVpp(name: string, fn: () => void): void {
     return;
   }
   console.log(`# ${name}: real-VPP tests not run (${why})`);
+}
+
+/**
+ * A suite that needs no real VPP (it runs on the simulator, or on no VPP), in a
+ * file that has real-VPP suites too: a run of the real-VPP suites leaves it out.
+ */
+export function describeSim(name: string, fn: () => void): void {
+  if (runsWithoutRealVpp) describe(name, fn);
+}
+
+/** Whether a real VPP is to be started for this run's real-VPP suites. */
+export function startsRealVpp(): boolean {
+  return runsRealVpp && realVppUnavailable() === undefined;
 }

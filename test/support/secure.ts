@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciInit } from 'undici';
 import { resultOf, type HttpResult } from './http.ts';
+import { waitFor } from './wait.ts';
 
 export interface HttpClient {
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpResult>;
@@ -56,9 +57,5 @@ export function writeTokens(file: string, tokens: string[]): void {
 
 /** Tries `attempt` until it answers true; the deadline only bounds a hang. */
 export async function retry(attempt: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error(`${what}: still not so after 15 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(what, attempt, 30_000, 50);
 }

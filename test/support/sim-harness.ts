@@ -1,35 +1,18 @@
 /**
- * The VPP API model, codec and error table from proto/ (loaded once per test
- * process), and in-process simulators on temporary sockets.
+ * In-process simulators on temporary sockets, and clients of them; the VPP API
+ * they use is test/support/api.ts's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach } from 'node:test';
-import { loadErrorTable, type VppErrorTable } from '../../vpp/api/errors.ts';
-import { loadProtoDir } from '../../vpp/api/load-proto.ts';
-import type { ApiModel } from '../../vpp/api/model.ts';
 import { VppClient, type VppClientOptions } from '../../vpp/client/index.ts';
-import { createCodec, type Codec } from '../../vpp/codec/index.ts';
 import { VppSimulator, type VppSimulatorOptions } from '../../vpp/sim/simulator.ts';
-import { PROTO_DIR } from './paths.ts';
+import { loadApi } from './api.ts';
 import { RawVpp } from './raw-vpp.ts';
+import { waitFor } from './wait.ts';
 
-export interface Api {
-  model: ApiModel;
-  codec: Codec;
-  errors: VppErrorTable;
-}
-
-let api: Api | undefined;
-
-export function loadApi(): Api {
-  if (!api) {
-    const { model } = loadProtoDir(PROTO_DIR);
-    api = { model, codec: createCodec(model), errors: loadErrorTable(PROTO_DIR) };
-  }
-  return api;
-}
+export { loadApi, type Api } from './api.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -95,11 +78,7 @@ export function until(
 
 /** Resolves once `check` is true, looking every few ms; rejects after a deadline that only bounds a hang. */
 export async function eventually(check: () => boolean, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} never came true`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(what, check, 10_000, 5);
 }
 
 /** VppClients for the tests of one file, each closed after its test. */

@@ -9,6 +9,8 @@ import { portOf, startChild, type Child } from '../../lib/child.ts';
 
 export interface Stack {
   dir: string;
+  /** the server's state directory: its journal */
+  stateDir: string;
   socket: string;
   sim: Child | undefined;
   server: Child;
@@ -36,6 +38,10 @@ export interface StackOptions {
   gatewayArgs?: string[];
   env?: NodeJS.ProcessEnv;
   echo?: boolean;
+  /** the server's --state-dir (default: a folder of the stack's temporary one) */
+  stateDir?: string;
+  /** a command the server runs under (see lib/child.ts) */
+  serverWrap?: string[];
   /** how long server and gateway may take to start (default: READY_MS) */
   readyTimeoutMs?: number;
 }
@@ -59,6 +65,7 @@ export function startSim(socket: string, args: string[] = [], echo = false, env?
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'vpp-rpc-e2e-'));
   const socket = opts.vppSocket ?? join(dir, 'api.sock');
+  const stateDir = opts.stateDir ?? join(dir, 'state');
   const children: Child[] = [];
   try {
     let sim =
@@ -75,12 +82,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           listen,
           '--metrics-listen',
           '127.0.0.1:0',
+          '--state-dir',
+          stateDir,
           ...(opts.serverArgs ?? []),
         ],
         env: { ...LOG_ENV, ...opts.env },
         readyMessage: 'gRPC server listening',
         timeoutMs: opts.readyTimeoutMs ?? READY_MS,
         echo: opts.echo,
+        ...(opts.serverWrap ? { wrap: opts.serverWrap } : {}),
       });
     const server = await startServer('127.0.0.1:0');
     children.push(server);
@@ -109,6 +119,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const restPort = gateway ? portOf(gateway.ready.rest) : 0;
     const stack: Stack = {
       dir,
+      stateDir,
       socket,
       sim,
       server,

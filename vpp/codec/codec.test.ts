@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadProtoDir } from '../api/load-proto.ts';
-import { PROTO_DIR } from '../../test/support/paths.ts';
+import { loadApi } from '../../test/support/api.ts';
 import { Compiler } from './compile.ts';
 import { createCodec, frame, TEXT_CODECS, type Header, type Value } from './index.ts';
 
-const { model } = loadProtoDir(PROTO_DIR);
+const { model } = loadApi();
 const codec = createCodec(model);
 const header: Header = { msgId: 0x1234, context: 0xdeadbeef, clientIndex: 0x80000001 };
 

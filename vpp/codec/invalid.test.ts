@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadProtoDir } from '../api/load-proto.ts';
-import { PROTO_DIR } from '../../test/support/paths.ts';
+import { loadApi } from '../../test/support/api.ts';
 import { CodecError, createCodec, type Header, type Value } from './index.ts';
 
-const { model } = loadProtoDir(PROTO_DIR);
+const { model } = loadApi();
 const codec = createCodec(model);
 const header: Header = { msgId: 1, context: 2, clientIndex: 3 };
 

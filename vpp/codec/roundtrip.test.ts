@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadProtoDir } from '../api/load-proto.ts';
+import { loadApi } from '../../test/support/api.ts';
 import { mismatch, Rng, Sampler } from '../../test/support/codec-samples.ts';
-import { PROTO_DIR } from '../../test/support/paths.ts';
 import { createCodec, frame } from './index.ts';
 
 // the production path: the model as the server reads it from proto/
-const { model } = loadProtoDir(PROTO_DIR);
+const { model } = loadApi();
 const codec = createCodec(model);
 const SAMPLES_PER_MESSAGE = 3;
 

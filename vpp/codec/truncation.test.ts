@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadProtoDir } from '../api/load-proto.ts';
+import { loadApi } from '../../test/support/api.ts';
 import { Rng } from '../../test/support/codec-samples.ts';
-import { PROTO_DIR, WIRE_DIR } from '../../test/support/paths.ts';
+import { WIRE_DIR } from '../../test/support/paths.ts';
 import { CodecError, createCodec, FRAME_HEADER_SIZE } from './index.ts';
 
-const { model } = loadProtoDir(PROTO_DIR);
+const { model } = loadApi();
 const codec = createCodec(model);
 
 /** The payload of the first captured frame of `msg` in a vpp-wire file. */

@@ -5,12 +5,12 @@ import { describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { fieldViews, type Element, type FieldView } from '../api/mapping.ts';
 import type { MessageDef, StructDef } from '../api/model.ts';
-import { loadProtoDir } from '../api/load-proto.ts';
+import { loadApi } from '../../test/support/api.ts';
 import { bitsOf } from '../../test/support/codec-samples.ts';
-import { PROTO_DIR, WIRE_DIR } from '../../test/support/paths.ts';
+import { WIRE_DIR } from '../../test/support/paths.ts';
 import { createCodec, FRAME_HEADER_SIZE, TEXT_CODECS, type Header, type Value } from './index.ts';
 
-const { model } = loadProtoDir(PROTO_DIR);
+const { model } = loadApi();
 const codec = createCodec(model);
 
 /** One entry of vpp-wire/*.json (notes have no hex). */

@@ -9,11 +9,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, afterEach, before, it } from 'node:test';
 import { VppClient } from '../client/index.ts';
 import { loadApi, startSimulator, tempSocket } from '../../test/support/sim-harness.ts';
 import {
   describeRealVpp,
+  describeSim,
   realVppUnavailable,
   startRealVpp,
   VPP_SH,
@@ -178,7 +179,7 @@ describeRealVpp('stats reader', () => {
   });
 });
 
-describe('stats reader [simulator]', () => {
+describeSim('stats reader [simulator]', () => {
   readerTests(async () => {
     const socketPath = tempSocket();
     const statsSocket = join(dirname(socketPath), 'stats.sock');
@@ -219,7 +220,7 @@ describe('stats reader [simulator]', () => {
   });
 });
 
-describe('stats reader: failures', () => {
+describeSim('stats reader: failures', () => {
   const saved = process.env.VPP_STATS_ADDON;
   afterEach(() => {
     if (saved === undefined) delete process.env.VPP_STATS_ADDON;

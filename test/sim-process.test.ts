@@ -5,11 +5,11 @@ import { createConnection } from 'node:net';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startChild, type Child } from '../../lib/child.ts';
-import { PROJECT_ROOT } from '../../lib/project.ts';
-import { RawVpp } from '../../test/support/raw-vpp.ts';
-import { loadApi, tempSocket } from '../../test/support/sim-harness.ts';
-import { startSim } from '../../test/support/stack.ts';
+import { startChild, type Child } from '../lib/child.ts';
+import { PROJECT_ROOT } from '../lib/project.ts';
+import { RawVpp } from './support/raw-vpp.ts';
+import { loadApi, tempSocket } from './support/sim-harness.ts';
+import { startSim } from './support/stack.ts';
 
 const { codec, model } = loadApi();
 const children: Child[] = [];

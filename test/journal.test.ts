@@ -1,0 +1,168 @@
+/**
+ * The journal end to end: a node configured through REST, gRPC and batches,
+ * VPP killed and started again, and the configuration back after the replay;
+ * the server killed in the middle of a batch; a restart of the server alone.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { forEachBackend, stackFor } from './support/backends.ts';
+import {
+  configurationOf,
+  configureNode,
+  exportJournal,
+  grpcBatch,
+  journalStatus,
+  requestBytes,
+  rest,
+  untilReplayed,
+} from './support/journal.ts';
+import { scrape, waitFor } from './support/observe.ts';
+import { untilReady } from './support/ready.ts';
+
+const ROUTES = 10_000;
+
+forEachBackend('journal', (backend) => {
+  // ACLs, bridge domains and tunnels: the simulator has them as VPP does
+  const withPlugins = true;
+
+  describe('VPP killed and started again', () => {
+    const stack = stackFor(backend);
+
+    it('puts back every interface, address, route, ACL, bridge domain and tunnel', async () => {
+      const s = stack();
+      await configureNode(s, ROUTES, withPlugins);
+      const before = await configurationOf(s, withPlugins);
+      const entries = Number((await journalStatus(s)).entries);
+      assert.ok(entries > ROUTES, `entries: ${entries}`);
+
+      const killedAt = Date.now();
+      await s.killVpp();
+      await s.startVpp();
+      const status = await untilReplayed(s, killedAt);
+      const report = status.last_replay as { items: string; failed_count: string; failed: unknown[] };
+      assert.equal(Number(report.items), entries);
+      assert.equal(Number(report.failed_count), 0, JSON.stringify(report.failed.slice(0, 3)));
+      assert.deepEqual(await configurationOf(s, withPlugins), before);
+      console.log(
+        `# replayed ${report.items} entries in ${Math.round(Number((status.last_replay as { duration_ms: number }).duration_ms))} ms`,
+      );
+
+      // the objects' new numbers are the journal's from now on: a write naming one is kept against it
+      const loop = (await rest(s, 'Interface/CreateLoopback')).sw_if_index;
+      await rest(s, 'Interface/SwInterfaceSetFlags', { sw_if_index: loop, flags: ['IF_STATUS_API_FLAG_ADMIN_UP'] });
+      const lines = await exportJournal(s);
+      const flags = lines.at(-1)!;
+      assert.deepEqual((flags.refs as { item: number }[])[0]!.item, lines.at(-2)!.id);
+    });
+
+    it('replays nothing when only the server restarts', async () => {
+      const s = stack();
+      const status = await journalStatus(s);
+      await s.server.kill();
+      await s.restartServer();
+      await untilReady(s);
+      const again = await journalStatus(s);
+      assert.equal(again.entries, status.entries);
+      assert.equal(again.last_replay, null);
+      const metrics = await scrape(s.serverMetricsPort);
+      assert.equal(metrics.get('vpp_rpc_journal_replays_total'), 0);
+      assert.equal(metrics.get('vpp_rpc_journal_entries'), Number(status.entries));
+    });
+
+    it('replays again from the start when VPP restarts in the middle of a replay', async () => {
+      const s = stack();
+      const entries = Number((await journalStatus(s)).entries);
+      const before = await configurationOf(s, withPlugins);
+      await s.killVpp();
+      await s.startVpp();
+      // caught in the act: the journal says it replays, and writes wait
+      await waitFor(
+        'a replay under way',
+        async () => {
+          const st = await journalStatus(s);
+          return st.state === 'replaying' && Number(st.replay_done) > 0;
+        },
+        60_000,
+      );
+      const refused = await fetch(`${s.rest}/Interface/CreateLoopback/request`, { method: 'POST' });
+      assert.equal(refused.status, 503);
+      assert.match(await refused.text(), /the journal is putting its configuration back/);
+      const ready = await fetch(`${s.rest}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { vpp: string }).vpp, 'replaying');
+
+      const secondKill = Date.now();
+      await s.killVpp();
+      await s.startVpp();
+      const status = await untilReplayed(s, secondKill);
+      const report = status.last_replay as { items: string; failed_count: string };
+      assert.equal(Number(report.items), entries);
+      assert.equal(Number(report.failed_count), 0);
+      assert.deepEqual(await configurationOf(s, withPlugins), before);
+    });
+  });
+
+  describe('the server killed in the middle of a batch', () => {
+    const stack = stackFor(backend);
+
+    it('keeps every write whose answer left, and the replay restores exactly what it kept', async () => {
+      const s = stack();
+      await rest(s, 'Ip/IpTableAddDel', { is_add: true, table: { table_id: 7 } });
+      const acknowledged = new Set<string>();
+      const prefix = (i: number): string => `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`;
+      let killed = false;
+      const total = 100_000;
+      const run = await grpcBatch(
+        s.grpcTarget,
+        (function* () {
+          for (let i = 0; i < total; i++)
+            yield {
+              id: i,
+              rpc: 'Ip/IpRouteAddDel',
+              value: requestBytes('vpp.ip.IpRouteAddDel', {
+                is_add: true,
+                route: {
+                  table_id: 7,
+                  prefix: prefix(i),
+                  paths: [{ sw_if_index: 4294967295, nh: { address: { ip4: '192.0.2.1' } } }],
+                },
+              }),
+            };
+        })(),
+        (a) => {
+          if (!a.error) acknowledged.add(prefix(Number(a.id)));
+          if (!killed && acknowledged.size >= 20_000) {
+            killed = true;
+            s.server.proc.kill('SIGKILL');
+          }
+        },
+      );
+      assert.ok(killed && acknowledged.size < total, `the server was killed mid-batch (${acknowledged.size} answers)`);
+      assert.notEqual(run.code, 0);
+      await s.restartServer();
+      await untilReady(s);
+
+      const kept = new Set(
+        (await exportJournal(s))
+          .filter((l) => l.rpc === 'Ip/IpRouteAddDel')
+          .map((l) => (l.request as { route: { prefix: string } }).route.prefix),
+      );
+      const lost = [...acknowledged].filter((p) => !kept.has(p));
+      assert.deepEqual(lost, [], `${lost.length} acknowledged writes are not in the journal`);
+      console.log(`# ${acknowledged.size} answers received, ${kept.size} writes kept`);
+
+      const killedAt = Date.now();
+      await s.killVpp();
+      await s.startVpp();
+      await untilReplayed(s, killedAt);
+      const routes = (await (
+        await fetch(`${s.rest}/Ip/IpRouteDump/request`, {
+          method: 'POST',
+          body: JSON.stringify({ table: { table_id: 7 } }),
+        })
+      ).json()) as { route: { prefix: string; paths: { type: string }[] } }[];
+      const restored = new Set(routes.filter((r) => r.route.prefix.startsWith('198.')).map((r) => r.route.prefix));
+      assert.deepEqual([...restored].sort(), [...kept].sort());
+    });
+  });
+});
