@@ -1,7 +1,8 @@
 /**
  * The REST gateway: a route per google.api.http rule (found by path through
  * one map: api-routes.ts), JSON in and out, streams as arrays, NDJSON or SSE,
- * over one gRPC channel to the server.
+ * over one gRPC channel to the server, or, in front of a fleet (fleet/), to
+ * the node each request names.
  */
 import { readFileSync } from 'node:fs';
 import { status } from '../lib/grpc/status.ts';
@@ -19,13 +20,25 @@ import { callOptions, deadlineOf } from './call-options.ts';
 import { decorateApiRequests, isApiRoute, registerApiFamily, type ApiEndpoint } from './api-routes.ts';
 import { registerBatchRoutes } from './batch/routes.ts';
 import { grpcClient } from './grpc/channel.ts';
-import { GrpcCallError } from './grpc/client.ts';
+import { GrpcCallError, type GrpcClient } from './grpc/client.ts';
 import { checkReady } from './grpc/readiness.ts';
 import type { Upstream } from './grpc/upstream.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { compileRoutes, type Route } from './routes.ts';
 import { gatewayGuards } from './security/guards.ts';
 import { endEventStreams, negotiate, pipeStream, STREAM_MEDIA_TYPES } from './streams.ts';
+import { fanOut } from './fleet/fan-out.ts';
+import { startFleet } from './fleet/fleet.ts';
+import { fleetReadiness, registerFleetRoutes } from './fleet/routes.ts';
+import {
+  decorateFleetRequests,
+  NODE_HEADER_KEY,
+  type CallKind,
+  type Destination,
+  type FanOutNode,
+} from './fleet/routing.ts';
+import { mediaTypesIn, ndjsonTypeIn } from './media-types.ts';
+import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 export interface RunningGateway {
   port: number;
@@ -64,10 +77,26 @@ function sendError(reply: FastifyReply, err: GatewayError): void {
 export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
   const routes = compileRoutes(loadServices(cfg.protoDir));
   const guards = gatewayGuards(cfg, routes, log);
-  const client = grpcClient(cfg);
   const metrics = new GatewayMetrics();
-  metrics.watchUpstream(client.upstream);
-  logUpstream(client.upstream, log);
+  const fleet = cfg.nodes ? startFleet(cfg, routes, metrics.registry, log) : undefined;
+  // a gateway that fronts no fleet has its one server
+  const single = fleet ? undefined : grpcClient(cfg);
+  if (single) {
+    metrics.watchUpstream(single.upstream);
+    logUpstream(single.upstream, log);
+  }
+  /** Where the request's calls go; throws the error it is answered with when they go nowhere. */
+  const theServer: Destination | undefined = single && { kind: 'node', client: single };
+  const destinationOf = (req: FastifyRequest, kind: CallKind): Destination => {
+    if (!fleet) return theServer!;
+    const d = fleet.router.destination(req.headers[NODE_HEADER_KEY], kind);
+    req.fleetTarget = {
+      nodes: d.kind === 'node' ? d.node! : d.nodes.map((n) => n.node).join(','),
+      fanOut: d.kind === 'fan-out',
+    };
+    return d;
+  };
+  const kindOf = (route: Route): CallKind => (route.events ? 'events' : route.streaming ? 'dump' : 'unary');
   const tls =
     cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined;
   // path → verb of every API route: a known path asked with another method is 405
@@ -108,7 +137,12 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     body.length === 0 ? done(null, undefined) : done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE()),
   );
 
-  const unary = async (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  const unary = async (
+    route: Route,
+    client: GrpcClient,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> => {
     const bytes = encodeRequest(route, req.body);
     let res: Buffer;
     try {
@@ -122,7 +156,12 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       .send(route.response.json.toJson(route.response.binary.decode(res)));
   };
 
-  const streaming = async (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const streaming = async (
+    route: Route,
+    client: GrpcClient,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> => {
     const form = negotiate(route, req.headers.accept);
     if (!form) throw gatewayError(status.INVALID_ARGUMENT, `this route streams: accept ${STREAM_MEDIA_TYPES}`, 406);
     const bytes = encodeRequest(route, req.body);
@@ -143,10 +182,47 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
         status: outcome.httpStatus,
         messages: outcome.count,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ...(req.fleetTarget ? { node: req.fleetTarget.nodes } : {}),
         ...(outcome.error ? { err: outcome.error.message } : {}),
       },
       'request',
     );
+  };
+
+  /** One call to several nodes at once, a line per node (a dump's: per message) as each answers. */
+  const fanOutCall = async (
+    route: Route,
+    nodes: FanOutNode[],
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> => {
+    const bytes = encodeRequest(route, req.body);
+    // each node's call has the deadline a call to it alone would have
+    const deadline = deadlineOf(req, route.streaming ? cfg.requestTimeoutMs * 6 : cfg.requestTimeoutMs);
+    const mediaType = ndjsonTypeIn(mediaTypesIn(req.headers.accept)) ?? NDJSON_MEDIA_TYPE;
+    reply.hijack();
+    const started = process.hrtime.bigint();
+    const outcome = await fanOut(route, nodes, bytes, callOptions(req, deadline), reply.raw, mediaType);
+    const httpStatus = outcome.cancelled ? 499 : 200;
+    metrics.observe(route.path, httpStatus, started);
+    log.info(
+      {
+        method: req.method,
+        url: req.url,
+        status: httpStatus,
+        node: req.fleetTarget?.nodes,
+        replies: outcome.replies,
+        errors: outcome.errors,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      'request',
+    );
+  };
+
+  const call = async (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const d = destinationOf(req, kindOf(route));
+    if (d.kind === 'fan-out') return fanOutCall(route, d.nodes, req, reply);
+    return route.streaming ? streaming(route, d.client, req, reply) : unary(route, d.client, req, reply);
   };
 
   const endpoints = new Map<string, ApiEndpoint<Route>>();
@@ -158,23 +234,34 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   const unmatched = (req: FastifyRequest): boolean => req.is404 || (isApiRoute(req) && req.apiEndpoint === null);
 
   decorateApiRequests(app);
+  decorateFleetRequests(app);
   registerApiFamily(app, {
     suffix: 'request',
     endpoints,
     hooksFor: (e) => guards.hooksFor(e.rpc),
-    handle: (e, req, reply) => (e.rpc.streaming ? streaming(e.rpc, req, reply) : unary(e.rpc, req, reply)),
+    handle: (e, req, reply) => call(e.rpc, req, reply),
     notFound,
   });
 
-  const batch = { routes, client, guards, metrics, log, bodyLimit: cfg.bodyLimit, notFound };
+  const clientOf = (req: FastifyRequest): GrpcClient => {
+    const d = destinationOf(req, 'batch');
+    // the router refuses a batch to several nodes
+    if (d.kind === 'fan-out') throw new Error('a batch goes to one node');
+    return d.client;
+  };
+  const batch = { routes, clientOf, guards, metrics, log, bodyLimit: cfg.bodyLimit, notFound };
   for (const [path, verb] of registerBatchRoutes(app, batch)) paths.set(path, verb);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const r = await checkReady(client);
+    const r = fleet ? fleetReadiness(fleet.directory) : await checkReady(single!);
     return reply.code(r.ready ? 200 : 503).send(r);
   });
-  registerDocs(app, cfg.openapiDir, log, routes.length, { bearer: guards.bearer });
+  if (fleet) registerFleetRoutes(app, fleet.directory, guards.hooksFor(undefined));
+  registerDocs(app, cfg.openapiDir, log, routes.length, {
+    bearer: guards.bearer,
+    ...(fleet ? { fleet: () => ({ nodes: fleet.directory.names(), defaultNode: cfg.defaultNode }) } : {}),
+  });
 
   // a callback hook, and Fastify's own clock: no promise and no extra tick per request
   app.addHook('onResponse', (req, reply, done) => {
@@ -182,6 +269,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     const endpoint = req.apiEndpoint;
     const config = reply.routeOptions.config as { route?: string; streaming?: boolean };
     if (endpoint ? endpoint.streaming : config.streaming) return done();
+    if (req.fleetTarget?.fanOut) return done();
     const ms = reply.elapsedTime;
     const route =
       endpoint?.path ??
@@ -189,7 +277,16 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       (reply.statusCode === 404 || isApiRoute(req) ? 'unmatched' : (req.routeOptions.url ?? 'unmatched'));
     metrics.observeMs(route, reply.statusCode, ms);
     if (log.isLevelEnabled('info'))
-      log.info({ method: req.method, url: req.url, status: reply.statusCode, ms }, 'request');
+      log.info(
+        {
+          method: req.method,
+          url: req.url,
+          status: reply.statusCode,
+          ms,
+          ...(req.fleetTarget ? { node: req.fleetTarget.nodes } : {}),
+        },
+        'request',
+      );
     done();
   });
 
@@ -230,8 +327,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
 
   const { host, port } = parseHostPort(cfg.listen, '--listen');
   await app.listen({ host, port });
-  // the connection's state is known, and shown, before the first request
-  client.connect();
+  // the connection's state is known, and shown, before the first request (a fleet's nodes are dialled already)
+  single?.connect();
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const metricsEndpoint = await startMetrics(metrics.registry, cfg.metricsListen);
@@ -240,7 +337,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     {
       rest: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,
-      grpc: cfg.grpcTarget,
+      ...(fleet ? { nodes: fleet.directory.names() } : { grpc: cfg.grpcTarget }),
+      ...(cfg.defaultNode ? { defaultNode: cfg.defaultNode } : {}),
       routes: routes.length,
       tls: Boolean(tls),
       ...guards.summary,
@@ -255,7 +353,8 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       // event streams last until their callers leave: end them, or closing waits for ever
       endEventStreams('the gateway is shutting down; events may have been missed: subscribe again');
       await app.close();
-      client.close();
+      single?.close();
+      fleet?.close();
       guards.close();
       await metricsEndpoint.close();
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { parseGatewayConfig } from './config.ts';
+import { gatewayCommand, parseGatewayConfig } from './config.ts';
 
 const VARS = [
   'VPP_RPC_GRPC_TLS',
@@ -9,7 +9,25 @@ const VARS = [
   'VPP_RPC_AUTH_TOKENS_FILE',
   'VPP_RPC_GRPC_PING_INTERVAL_MS',
   'VPP_RPC_GRPC_PING_MISSES',
+  'VPP_RPC_NODES',
+  'VPP_RPC_DEFAULT_NODE',
+  'VPP_RPC_GRPC_TARGET',
 ];
+
+/** The error the settings stop at, rather than exiting. */
+function refusal(argv: string[]): string {
+  try {
+    parseGatewayConfig(
+      argv,
+      gatewayCommand()
+        .exitOverride()
+        .configureOutput({ writeErr: () => {} }),
+    );
+  } catch (e) {
+    return (e as Error).message;
+  }
+  assert.fail(`${argv.join(' ')} was taken`);
+}
 
 describe('gateway settings', () => {
   afterEach(() => {
@@ -54,5 +72,29 @@ describe('gateway settings', () => {
     assert.deepEqual([env.grpcPingIntervalMs, env.grpcPingMisses], [0, 3]);
     const flags = parseGatewayConfig(['--grpc-ping-interval', '500', '--grpc-ping-timeout', '100']);
     assert.deepEqual([flags.grpcPingIntervalMs, flags.grpcPingTimeoutMs, flags.grpcPingMisses], [500, 100, 3]);
+  });
+
+  it('fronts a fleet with --nodes (VPP_RPC_NODES), one server without', () => {
+    assert.equal(parseGatewayConfig([]).nodes, undefined);
+    process.env.VPP_RPC_NODES = 'a=10.0.0.1:9111,b=10.0.0.2:9111/10.0.0.2:9112';
+    process.env.VPP_RPC_GRPC_TARGET = 'server:9111'; // an image's default: not in the way
+    process.env.VPP_RPC_DEFAULT_NODE = 'b';
+    const c = parseGatewayConfig([]);
+    assert.deepEqual(c.nodes, [
+      { name: 'a', grpc: '10.0.0.1:9111' },
+      { name: 'b', grpc: '10.0.0.2:9111', metrics: '10.0.0.2:9112' },
+    ]);
+    assert.equal(c.defaultNode, 'b');
+    assert.equal(parseGatewayConfig(['--default-node', 'a']).defaultNode, 'a');
+  });
+
+  it('refuses a fleet it cannot front, saying why', () => {
+    assert.match(refusal(['--nodes', 'a=h']), /--nodes <list>' argument 'a=h' is invalid\. node a: expected host:port/);
+    assert.match(
+      refusal(['--nodes', 'a=h:1', '--grpc-target', 'h:2']),
+      /--nodes and --grpc-target: .* give one of them/,
+    );
+    assert.match(refusal(['--nodes', 'a=h:1', '--default-node', 'b']), /--default-node: no node b in --nodes \(a\)/);
+    assert.match(refusal(['--default-node', 'b']), /--default-node names a node of --nodes: give --nodes/);
   });
 });

@@ -1,13 +1,19 @@
 /** The gateway's settings: each flag has an environment variable, flags win. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { hostPort, limitArg, positiveInt, rateArg, readSwitch } from '../lib/cli-options.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
 import { DEFAULT_OPENAPI_DIR, DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
+import { parseNodeList, type ListedNode } from './fleet/node-list.ts';
 
 export interface GatewayConfig extends SecurityConfig {
   listen: string;
+  /** the one gRPC server of a gateway that fronts no fleet */
   grpcTarget: string;
+  /** the fleet's nodes: calls go to the node their X-VPP-Node header names */
+  nodes?: ListedNode[];
+  /** the node of a request that names none */
+  defaultNode?: string;
   /** empty: no metrics endpoint */
   metricsListen: string;
   protoDir: string;
@@ -35,6 +41,14 @@ export interface GatewayConfig extends SecurityConfig {
   rateBurst: number;
 }
 
+function nodeList(v: string): ListedNode[] {
+  try {
+    return parseNodeList(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 export function gatewayCommand(): Command {
   const cmd = new Command('vpp-rpc-gateway')
     .description('REST/JSON gateway in front of the vpp-rpc gRPC server')
@@ -46,6 +60,19 @@ export function gatewayCommand(): Command {
     )
     .addOption(
       new Option('--grpc-target <host:port>', 'the gRPC server').env('VPP_RPC_GRPC_TARGET').default('localhost:9111'),
+    )
+    .addOption(
+      new Option(
+        '--nodes <list>',
+        "front a fleet: name=host:port of each node's gRPC server (/metrics-host:port after it: its /metrics), commas between",
+      )
+        .env('VPP_RPC_NODES')
+        .argParser(nodeList),
+    )
+    .addOption(
+      new Option('--default-node <name>', 'the node of a request without an X-VPP-Node header').env(
+        'VPP_RPC_DEFAULT_NODE',
+      ),
     )
     .addOption(
       new Option('--metrics-listen <host:port>', 'Prometheus /metrics address ("off" to disable)')
@@ -132,8 +159,9 @@ export function gatewayCommand(): Command {
   );
 }
 
-export function parseGatewayConfig(argv: string[]): GatewayConfig {
-  const cmd = gatewayCommand().parse(argv, { from: 'user' });
+/** `command`: the gateway's (a test's may throw rather than exit). */
+export function parseGatewayConfig(argv: string[], command = gatewayCommand()): GatewayConfig {
+  const cmd = command.parse(argv, { from: 'user' });
   const o = cmd.opts<
     Omit<GatewayConfig, 'requestTimeoutMs' | 'grpcPingIntervalMs' | 'grpcPingTimeoutMs'> & {
       requestTimeout: number;
@@ -143,6 +171,14 @@ export function parseGatewayConfig(argv: string[]): GatewayConfig {
   >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (Boolean(o.grpcCert) !== Boolean(o.grpcKey)) cmd.error('--grpc-cert and --grpc-key go together');
+  if (o.nodes && cmd.getOptionValueSource('grpcTarget') === 'cli')
+    cmd.error('--nodes and --grpc-target: a gateway fronts a fleet or one server, give one of them');
+  if (o.defaultNode !== undefined && !o.nodes?.some((n) => n.name === o.defaultNode))
+    cmd.error(
+      o.nodes
+        ? `--default-node: no node ${o.defaultNode} in --nodes (${o.nodes.map((n) => n.name).join(', ')})`
+        : '--default-node names a node of --nodes: give --nodes',
+    );
   const grpcTls = readSwitch(cmd, 'grpcTls') || Boolean(o.grpcCa || o.grpcCert);
   return {
     ...o,

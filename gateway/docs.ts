@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/log.ts';
+import { addFleet, type FleetDocumentOptions } from './fleet/openapi.ts';
 
 export const OPENAPI_FILE = 'openapi.json';
 export const POSTMAN_FILE = 'vpp-rpc.postman_collection.json';
@@ -85,12 +86,14 @@ pre { padding: 0.8rem; overflow-x: auto; }
 export interface DocsOptions {
   /** API routes need a bearer token: the document says so, and Swagger UI offers Authorize */
   bearer?: boolean;
+  /** the gateway fronts a fleet: its nodes now (the document is adapted again when they change) */
+  fleet?: () => FleetDocumentOptions;
 }
 
 const BEARER = { type: 'http', scheme: 'bearer', description: "a token from the gateway's --auth-tokens file" };
 
 /** The document as this gateway serves it: its routes are on this very origin, whatever port or host it has. */
-function servedDocument(file: Buffer, opts: DocsOptions): Buffer {
+function servedDocument(file: Buffer, opts: DocsOptions, fleet: FleetDocumentOptions | undefined): Buffer {
   const doc = JSON.parse(file.toString('utf8')) as {
     servers?: unknown;
     security?: unknown;
@@ -101,6 +104,7 @@ function servedDocument(file: Buffer, opts: DocsOptions): Buffer {
     doc.components = { ...doc.components, securitySchemes: { ...doc.components?.securitySchemes, bearer: BEARER } };
     doc.security = [{ bearer: [] }];
   }
+  if (fleet) addFleet(doc, fleet);
   return Buffer.from(JSON.stringify(doc));
 }
 
@@ -119,7 +123,8 @@ export function registerDocs(
   };
   const openapiPath = pathOf(OPENAPI_FILE);
   const postmanPath = pathOf(POSTMAN_FILE);
-  let openapi: Buffer | undefined;
+  /** the document as served, and the nodes it names */
+  let openapi: { nodes: string; bytes: Buffer } | undefined;
   const missing = (file: string) => ({
     code: 5,
     message: `${file} was not generated: run \`make generate\``,
@@ -128,8 +133,10 @@ export function registerDocs(
 
   app.get('/openapi.json', async (_req, reply) => {
     if (!openapiPath) return reply.code(404).send(missing(OPENAPI_FILE));
-    openapi ??= servedDocument(readFileSync(openapiPath), opts);
-    return reply.header('content-type', 'application/json; charset=utf-8').send(openapi);
+    const fleet = opts.fleet?.();
+    const nodes = fleet ? `fleet: ${fleet.nodes.join(',')}` : '';
+    if (openapi?.nodes !== nodes) openapi = { nodes, bytes: servedDocument(readFileSync(openapiPath), opts, fleet) };
+    return reply.header('content-type', 'application/json; charset=utf-8').send(openapi.bytes);
   });
   app.get('/postman.json', async (_req, reply) =>
     postmanPath

@@ -72,7 +72,8 @@ export function batchOptions(query: Record<string, unknown>): BatchOptions {
 
 export interface BatchDeps {
   routes: Route[];
-  client: GrpcClient;
+  /** the client of the server the request goes to; throws the error it is answered with when there is none */
+  clientOf(req: FastifyRequest): GrpcClient;
   guards: GatewayGuards;
   metrics: GatewayMetrics;
   log: Logger;
@@ -84,7 +85,7 @@ export interface BatchDeps {
 
 /** Register the batch routes (in a scope of their own: only they take NDJSON); returns path → verb. */
 export function registerBatchRoutes(app: FastifyInstance, deps: BatchDeps): Map<string, string> {
-  const { client, guards, metrics, log } = deps;
+  const { guards, metrics, log } = deps;
   const unary = batchable(deps.routes);
   const rpcs = unary.map((r) => batchRpc(r, guards.refusalOf(r)));
 
@@ -95,6 +96,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchDeps): Map<
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<void> => {
+    const client = deps.clientOf(req);
     const form = bodyForm(req.headers['content-type']);
     if (!form)
       throw gatewayError(
@@ -138,6 +140,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchDeps): Map<
         items: outcome.items,
         errors: outcome.errors,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ...(req.fleetTarget ? { node: req.fleetTarget.nodes } : {}),
         ...(outcome.failure ? { err: outcome.failure.message } : {}),
       },
       'request',

@@ -1,12 +1,13 @@
-/** The gateway's one long-lived connection to the gRPC server, from its configuration (TLS, liveness probe). */
+/** The gateway's long-lived connections to gRPC servers, from its configuration (TLS, liveness probe). */
 import { readFileSync } from 'node:fs';
 import { parseHostPort } from '../../lib/listen.ts';
 import type { GatewayConfig } from '../config.ts';
-import { GrpcClient } from './client.ts';
+import { GrpcClient, type GrpcClientOptions } from './client.ts';
 
-export function grpcClient(cfg: GatewayConfig): GrpcClient {
-  // the connection is opened at start: a target it cannot name stops the gateway there, saying which flag
-  parseHostPort(cfg.grpcTarget, '--grpc-target');
+/** How the gateway connects to the server at `target`; `what` names it in the error of a target it cannot read. */
+export function grpcClientOptions(cfg: GatewayConfig, target: string, what: string): GrpcClientOptions {
+  // the connection is opened at start: a target it cannot name stops the gateway there, saying which
+  parseHostPort(target, what);
   const tls = cfg.grpcTls
     ? {
         ca: cfg.grpcCa ? readFileSync(cfg.grpcCa) : undefined,
@@ -15,13 +16,18 @@ export function grpcClient(cfg: GatewayConfig): GrpcClient {
         servername: cfg.grpcServerName,
       }
     : undefined;
-  return new GrpcClient({
-    target: cfg.grpcTarget,
+  return {
+    target,
     tls,
     keepalive: cfg.grpcPingIntervalMs > 0 && {
       intervalMs: cfg.grpcPingIntervalMs,
       timeoutMs: cfg.grpcPingTimeoutMs,
       misses: cfg.grpcPingMisses,
     },
-  });
+  };
+}
+
+/** The connection to the one gRPC server of `--grpc-target`. */
+export function grpcClient(cfg: GatewayConfig): GrpcClient {
+  return new GrpcClient(grpcClientOptions(cfg, cfg.grpcTarget, '--grpc-target'));
 }
