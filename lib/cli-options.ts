@@ -51,3 +51,19 @@ export function hostPort(v: string): string {
   }
   return v;
 }
+
+/** etcd's members: `host:port` (or `http://host:port`) separated by commas. */
+export function endpointList(v: string): string[] {
+  const list = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  if (list.length === 0) throw new InvalidArgumentError('expected host:port, separated by commas');
+  for (const e of list)
+    try {
+      parseHostPort(e.replace(/^http:\/\//, ''), 'endpoint');
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  return list;
+}

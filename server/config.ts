@@ -1,7 +1,9 @@
 /** The server's settings: each flag has an environment variable, flags win. */
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { hostPort, limitArg, positiveInt } from '../lib/cli-options.ts';
+import { endpointList, hostPort, limitArg, positiveInt } from '../lib/cli-options.ts';
+import { nodeNameProblem } from '../lib/fleet/node-name.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
@@ -45,9 +47,19 @@ export interface ServerConfig extends SecurityConfig {
   batchWindow: number;
   /** the largest window a caller may ask for */
   batchMaxWindow: number;
-  /** where the journal of what was configured is kept: a file in stateDir, or nowhere */
-  journal: 'file' | 'off';
+  /** where the journal of what was configured is kept: a file in stateDir, in etcd, or nowhere */
+  journal: 'file' | 'etcd' | 'off';
   stateDir: string;
+  /** etcd's members (`host:port`); empty: the node stands alone */
+  etcd: string[];
+  /** the node's name in the fleet: its key in etcd, and its journal's there */
+  nodeName: string;
+  /** the gRPC address other machines reach this server at; default: this host's name and the port it listens on */
+  advertise?: string;
+  /** the metrics address others reach; default: this host's name and the metrics port, none when metrics are off */
+  advertiseMetrics?: string;
+  /** the ttl of the lease that keeps the node's key (seconds) */
+  etcdLeaseTtl: number;
 }
 
 export function serverCommand(): Command {
@@ -164,15 +176,53 @@ export function serverCommand(): Command {
         .argParser(positiveInt),
     )
     .addOption(
-      new Option('--journal <file|off>', 'keep what was configured, and put it back after VPP restarts')
+      new Option(
+        '--journal <file|etcd|off>',
+        'keep what was configured, and put it back after VPP restarts: in --state-dir, or in etcd under --node-name',
+      )
         .env('VPP_RPC_JOURNAL')
-        .choices(['file', 'off'])
+        .choices(['file', 'etcd', 'off'])
         .default('file'),
     )
     .addOption(
       new Option('--state-dir <dir>', 'where the server keeps its journal')
         .env('VPP_RPC_STATE_DIR')
         .default(DEFAULT_STATE_DIR),
+    )
+    .addOption(
+      new Option(
+        '--etcd <endpoints>',
+        "etcd's members (host:port, separated by commas): the node joins the fleet there",
+      )
+        .env('VPP_RPC_ETCD')
+        .argParser(endpointList),
+    )
+    .addOption(
+      new Option('--node-name <name>', "the node's name in the fleet (default: the host name)").env(
+        'VPP_RPC_NODE_NAME',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--advertise <host:port>',
+        'the gRPC address others reach this server at (default: host name, --listen port)',
+      )
+        .env('VPP_RPC_ADVERTISE')
+        .argParser(hostPort),
+    )
+    .addOption(
+      new Option(
+        '--advertise-metrics <host:port>',
+        'the metrics address others reach (default: host name, --metrics-listen port)',
+      )
+        .env('VPP_RPC_ADVERTISE_METRICS')
+        .argParser(hostPort),
+    )
+    .addOption(
+      new Option('--etcd-lease-ttl <s>', "seconds the node's key outlives a server that stopped answering etcd")
+        .env('VPP_RPC_ETCD_LEASE_TTL')
+        .default(5)
+        .argParser(positiveInt),
     );
   return addSecurityOptions(
     cmd,
@@ -184,7 +234,7 @@ export function serverCommand(): Command {
 export function parseServerConfig(argv: string[]): ServerConfig {
   const cmd = serverCommand().parse(argv, { from: 'user' });
   const o = cmd.opts<
-    Omit<ServerConfig, 'statsSocket' | 'vppMetrics' | 'vppMetricsPatterns'> & {
+    Omit<ServerConfig, 'statsSocket' | 'vppMetrics' | 'vppMetricsPatterns' | 'etcd' | 'nodeName'> & {
       requestTimeout: number;
       vppPingInterval: number;
       vppPingTimeout: number;
@@ -192,6 +242,8 @@ export function parseServerConfig(argv: string[]): ServerConfig {
       statsSocket?: string;
       vppMetrics: 'on' | 'off';
       vppMetricsPatterns?: string;
+      etcd?: string[];
+      nodeName?: string;
     }
   >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
@@ -207,9 +259,17 @@ export function parseServerConfig(argv: string[]): ServerConfig {
     } catch (e) {
       cmd.error(`--vpp-metrics-patterns: ${(e as Error).message}`);
     }
+  const etcd = o.etcd ?? [];
+  if (o.journal === 'etcd' && etcd.length === 0) cmd.error('--journal etcd keeps the journal in etcd: give --etcd');
+  const nodeName = o.nodeName ?? hostname();
+  const nameProblem = etcd.length > 0 ? nodeNameProblem(nodeName) : undefined;
+  if (nameProblem) cmd.error(`--node-name: ${nameProblem}`);
   return {
     ...o,
     ...securityConfig(cmd),
+    etcd,
+    nodeName,
+
     requestTimeoutMs: o.requestTimeout,
     vppPingIntervalMs: o.vppPingInterval,
     vppPingTimeoutMs: o.vppPingTimeout,

@@ -7,6 +7,7 @@
  * not ready whatever it last said of itself. Every change of a node as callers
  * see it is one `change` event.
  */
+import { nodeNameProblem } from '../../lib/fleet/node-name.ts';
 import { EventEmitter } from 'node:events';
 
 /**
@@ -49,15 +50,6 @@ export type NodeChange =
 export interface NodeSource {
   start(directory: NodeDirectory): void;
   close(): void;
-}
-
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-
-/** Why `name` cannot name a node; undefined when it can. */
-export function nodeNameProblem(name: string): string | undefined {
-  return NODE_NAME.test(name)
-    ? undefined
-    : `"${name}" is not a node name: letters, digits, ".", "_" and "-", at most 63, starting with a letter or digit`;
 }
 
 function sameNode(a: NodeInfo, b: NodeInfo): boolean {

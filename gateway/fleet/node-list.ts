@@ -3,7 +3,7 @@
  * its gRPC server, and optionally after a `/` its server's /metrics address.
  */
 import { parseHostPort } from '../../lib/listen.ts';
-import { nodeNameProblem } from './directory.ts';
+import { nodeNameProblem } from '../../lib/fleet/node-name.ts';
 
 export interface ListedNode {
   name: string;

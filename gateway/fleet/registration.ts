@@ -6,7 +6,8 @@
  * directory; a value that does not parse is refused whole, saying why.
  */
 import { parseHostPort } from '../../lib/listen.ts';
-import { nodeNameProblem, type NodeInfo } from './directory.ts';
+import { nodeNameProblem } from '../../lib/fleet/node-name.ts';
+import type { NodeInfo } from './directory.ts';
 
 export class RegistrationError extends Error {}
 
