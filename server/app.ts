@@ -24,6 +24,7 @@ import { buildRpcTable, ownRpcTable, type Rpc } from './rpcs.ts';
 import { serverGuards } from './security/guards.ts';
 import { addStatsService, STATS_SERVICE } from './stats/service.ts';
 import { Availability } from './availability.ts';
+import { connectEtcd } from './fleet/etcd.ts';
 import { FileStore } from './journal/file-store.ts';
 import { readBoottime } from './journal/instance.ts';
 import { Journal } from './journal/journal.ts';
@@ -107,6 +108,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const metrics = new ServerMetrics(client);
   const stats = new StatsSource(cfg.statsSocket, statsReaderFactory);
   const kept = journalRpcs(rpcs);
+  const etcd = connectEtcd(cfg, log);
   const journal = await openJournal(cfg, log, { model, client, rpcs: kept });
   if (journal) new JournalMetrics(metrics.registry, journal);
   const availability = new Availability(client, journal);
@@ -230,6 +232,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
           });
         });
         await journal?.close();
+        await etcd?.close();
         await client.close();
         stats.close();
         guards.close();
