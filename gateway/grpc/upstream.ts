@@ -10,6 +10,7 @@
  * saying why, instead of each waiting its deadline or dialling again: one
  * connection attempt at a time brings service back when the server answers.
  */
+import { backoffDelayMs, seconds } from '../../lib/backoff.ts';
 import { EventEmitter } from 'node:events';
 import type { ClientHttp2Session } from 'node:http2';
 import { performance } from 'node:perf_hooks';
@@ -62,9 +63,6 @@ export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 100, maxDel
  * dialled sooner.
  */
 const HUNG_HANDSHAKE_MS = 30_000;
-
-/** A duration for people: "2.3 s". */
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 export class Upstream extends EventEmitter<{ state: [UpstreamChange]; dial: []; ping: []; miss: [] }> {
   private _state: UpstreamState = 'idle';
@@ -262,9 +260,7 @@ export class Upstream extends EventEmitter<{ state: [UpstreamChange]; dial: []; 
 
   private retryLater(): void {
     const { initialDelayMs, maxDelayMs } = this.reconnect;
-    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
-    // jitter: gateways that lost the same server do not all come back at once
-    const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
+    const delayMs = backoffDelayMs(this.attempt, initialDelayMs, maxDelayMs);
     this.attempt++;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {

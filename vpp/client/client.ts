@@ -3,6 +3,7 @@
  * matched by context; dumps and cursor streams are async iterables; events go
  * to every listener; the connection comes back by itself after VPP goes away.
  */
+import { backoffDelayMs } from '../../lib/backoff.ts';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { VppErrorTable } from '../api/errors.ts';
@@ -590,8 +591,7 @@ export class VppClient extends EventEmitter<{
     const cfg = this.opts.reconnect || {};
     const initial = cfg.initialDelayMs ?? 100;
     const max = cfg.maxDelayMs ?? 5000;
-    const base = Math.min(max, initial * 2 ** this.attempt);
-    const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
+    const delayMs = backoffDelayMs(this.attempt, initial, max);
     this.attempt++;
     this.setState({ state: 'reconnecting', attempt: this.attempt, delayMs });
     this.retryTimer = setTimeout(() => this.startAttempt(), delayMs);

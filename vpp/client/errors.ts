@@ -1,4 +1,5 @@
 /** Errors of the VPP client, each with a stable `code` for callers to map. */
+import { seconds } from '../../lib/backoff.ts';
 import type { VppErrorInfo } from '../api/errors.ts';
 
 export type VppClientErrorCode =
@@ -65,8 +66,5 @@ export class VppIncompatibleError extends VppClientError {
 export const disconnected = (why: string, cause?: unknown): VppClientError =>
   new VppClientError('DISCONNECTED', `VPP disconnected: ${why}`, { cause });
 
-/** How long VPP has been silent, for people: "2.3 s". */
-export const silence = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
 export const notResponding = (silentMs: number): VppClientError =>
-  new VppClientError('NOT_RESPONDING', `VPP is not responding: no answer for ${silence(silentMs)}`);
+  new VppClientError('NOT_RESPONDING', `VPP is not responding: no answer for ${seconds(silentMs)}`);
