@@ -44,6 +44,7 @@ describe('the services index', () => {
       services.filter((s) => !vppServices.includes(s)).map((s) => [s.name, s.file, s.methods.map((m) => m.name)]),
       [
         ['vpprpc.Batch', 'vpprpc/batch.proto', ['Call']],
+        ['vpprpc.Journal', 'vpprpc/journal.proto', ['Status', 'Export', 'Replay', 'Clear']],
         ['vpprpc.Stats', 'vpprpc/stats.proto', ['ListNames', 'Read', 'Watch', 'InterfaceCounters']],
       ],
     );

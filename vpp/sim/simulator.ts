@@ -295,11 +295,12 @@ export class VppSimulator extends EventEmitter<{
   /**
    * A new VPP: fresh state, the message table of this generation, and a boot
    * time of its own (later than the last one, however quick the restart), as
-   * the stats segment's /sys/boottime shows it.
+   * the stats segment's /sys/boottime shows it. VPP keeps that time in whole
+   * seconds: a restart within the same second still moves it by one.
    */
   private reset(): void {
     const o = this.opts;
-    const startedAt = Math.max(Date.now(), this.startedAt + 1);
+    const startedAt = Math.max(Date.now(), this.startedAt + 1000);
     this.startedAt = startedAt;
     this.world = {
       vpePid: this.pid,
