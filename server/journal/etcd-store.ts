@@ -19,10 +19,11 @@
  * - A crash between the transactions of a group leaves the journal as it was
  *   after some of the group's appends, in order (the answers of the group had
  *   not left): what a torn tail leaves of a file.
- * - A write etcd refused, or did not acknowledge (unreachable, or a timeout
- *   after it was sent: etcd may have applied it), fails its group, and every
- *   append until recover() finds etcd answering; the journal then reads back
- *   what etcd holds.
+ * - A transaction of unknown outcome (the member or the leader failed with
+ *   it in flight) is sent again: it is idempotent. A write etcd refused, or
+ *   that cannot reach it, or still of unknown outcome after UNKNOWN_RETRY_MS,
+ *   fails its group, and every append until recover() finds etcd answering;
+ *   the journal then reads back what etcd holds.
  * - Owner guard: open() writes the owner key, and every transaction holds
  *   only while it is still this server's. A second server started with the
  *   same name takes the journal over; the first one's next write fails,
@@ -33,7 +34,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { EtcdError, type EtcdClient, type KeyValue, type Op } from '../../lib/etcd/index.ts';
+import { EtcdError, type EtcdClient, type KeyValue, type Op, type Txn, type TxnResult } from '../../lib/etcd/index.ts';
 import { GroupCommit, type Group } from './group-commit.ts';
 import { decodeBody, RECORD_HEADER, scanRecords, type JournalRecord } from './record.ts';
 import { JournalStoreError, type JournalStore, type OpenedJournal, type StoreWrite } from './store.ts';
@@ -49,6 +50,8 @@ export const MAX_TXN_OPS = 128;
 export const MAX_TXN_BYTES = 1024 * 1024;
 /** what an operation costs in a request beyond its key and value (its framing) */
 const OP_OVERHEAD = 16;
+/** how long a transaction of unknown outcome is sent again (a leader election takes seconds) */
+const UNKNOWN_RETRY_MS = 15_000;
 /** entries read per request at open */
 const PAGE = 2000;
 
@@ -289,7 +292,7 @@ export class EtcdStore implements JournalStore {
     );
     const started = performance.now();
     try {
-      const res = await this.etcd.txn({
+      const res = await this.sendIdempotent({
         compare: [{ key: this.ownerKey, target: 'value', value: this.owner }],
         success: ops,
         failure: [{ type: 'get', key: this.ownerKey }],
@@ -318,6 +321,26 @@ export class EtcdStore implements JournalStore {
         this.total += c.value.length;
         if (c.seq > this.durableSeq) this.durableSeq = c.seq;
       } else this.entries.delete(c.seq);
+    }
+  }
+
+  /**
+   * A transaction, sent again while etcd does not say whether it applied it
+   * (the member died or the leader changed with the write in flight): the
+   * store's transactions are idempotent (the same puts and deletes under the
+   * same owner compare, and nobody else writes these keys in between), so a
+   * second application changes nothing, and a leader election costs a delay,
+   * not a failed write. Given up after UNKNOWN_RETRY_MS; an etcd that cannot
+   * be reached at all (nothing sent) fails at once.
+   */
+  private async sendIdempotent(t: Txn): Promise<TxnResult> {
+    const giveUp = performance.now() + UNKNOWN_RETRY_MS;
+    for (;;) {
+      try {
+        return await this.etcd.txn(t);
+      } catch (e) {
+        if (!(e instanceof EtcdError && e.outcomeUnknown) || performance.now() >= giveUp) throw e;
+      }
     }
   }
 
