@@ -32,7 +32,7 @@ import { grpcBatch, routeRequest } from './batch.ts';
 import { fmt, sequential } from './measure.ts';
 import { benchStateDir } from './state-dir.ts';
 
-const UNARY = Number(process.env.BENCH_JOURNAL_UNARY ?? 4000);
+export const UNARY = Number(process.env.BENCH_JOURNAL_UNARY ?? 4000);
 const BATCH = Number(process.env.BENCH_JOURNAL_BATCH ?? 200_000);
 const REPLAY = Number(process.env.BENCH_JOURNAL_REPLAY_ROUTES ?? 100_000);
 const CHURN = Number(process.env.BENCH_JOURNAL_CHURN ?? 1_000_000);
@@ -47,7 +47,7 @@ export interface JournalFigures {
 }
 
 /** A VPP to measure against: real when ../shared/vpp is there. */
-interface BenchVpp {
+export interface BenchVpp {
   kind: JournalFigures['vpp'];
   socket: string;
   kill(): void;
@@ -55,7 +55,7 @@ interface BenchVpp {
   stop(): Promise<void>;
 }
 
-async function startVpp(): Promise<BenchVpp> {
+export async function startVpp(): Promise<BenchVpp> {
   const dir = mkdtempSync(join(tmpdir(), 'vpp-bench-journal-'));
   if (existsSync(VPP_SH)) {
     const env = { ...process.env };
@@ -95,11 +95,12 @@ async function startVpp(): Promise<BenchVpp> {
   };
 }
 
-function startServer(socket: string, journal: 'file' | 'off', stateDir: string): Promise<Child> {
+/** `args`: more server flags (`--etcd` for the journal in etcd) */
+function startServer(socket: string, journal: BenchJournal, stateDir: string, args: string[] = []): Promise<Child> {
   return startChild({
     name: `server (journal ${journal})`,
     entry: 'server/main.ts',
-    args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off'],
+    args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', ...args],
     env: { LOG_LEVEL: 'warn', VPP_RPC_JOURNAL: journal, VPP_RPC_STATE_DIR: stateDir },
     readyMessage: 'gRPC server listening',
   });
@@ -135,9 +136,16 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
-/** One server in front of `vpp`: the unary p50 and the batch rate it gives. */
-async function measure(vpp: BenchVpp, journal: 'file' | 'off'): Promise<{ p50: number; batch: number }> {
-  const server = await startServer(vpp.socket, journal, benchStateDir());
+export type BenchJournal = 'file' | 'etcd' | 'off';
+
+/** One server in front of `vpp`: the unary p50 and the batch rate (of `batch` items) it gives. */
+export async function measure(
+  vpp: BenchVpp,
+  journal: BenchJournal,
+  opts: { args?: string[]; batch?: number } = {},
+): Promise<{ p50: number; batch: number }> {
+  const batch = opts.batch ?? BATCH;
+  const server = await startServer(vpp.socket, journal, benchStateDir(), opts.args);
   const target = `127.0.0.1:${portOf(server.ready.grpc)}`;
   const client = new GrpcClient({ target });
   try {
@@ -151,8 +159,8 @@ async function measure(vpp: BenchVpp, journal: 'file' | 'off'): Promise<{ p50: n
       );
     }, UNARY);
     const t0 = process.hrtime.bigint();
-    await grpcBatch(target, routeItems(8, true), BATCH, 1024, batchCodec);
-    const rate = (BATCH / Number(process.hrtime.bigint() - t0)) * 1e9;
+    await grpcBatch(target, routeItems(8, true), batch, 1024, batchCodec);
+    const rate = (batch / Number(process.hrtime.bigint() - t0)) * 1e9;
     return { p50: unary.p50, batch: rate };
   } finally {
     client.close();

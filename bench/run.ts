@@ -30,6 +30,7 @@ import { concurrent, fmt, memoryOf, resetPeak, sequential, type Latency } from '
 import { benchPrometheus } from './stats-prometheus.ts';
 import { benchStats } from './stats.ts';
 import { benchJournal } from './journal.ts';
+import { benchJournalEtcd } from './journal-etcd.ts';
 import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
@@ -328,6 +329,7 @@ await benchStats(say);
 const scrapeMs = await benchPrometheus(say);
 // ---------------------------------------------------------------- 6. the journal, on a VPP of its own
 const journal = process.env.BENCH_JOURNAL === 'off' ? undefined : await benchJournal(say);
+const journalEtcd = process.env.BENCH_JOURNAL === 'off' ? undefined : await benchJournalEtcd(say);
 
 // ---------------------------------------------------------------- 7. against the targets
 const restSeq = latency['REST show_version']!;
@@ -384,6 +386,19 @@ for (const p of ['server', 'gateway', 'sim'] as const)
   );
 if (scrapeMs !== undefined)
   row('Prometheus scrape of a VPP with 1,000 interfaces under 50 ms', `${fmt.ms(scrapeMs)} ms`, scrapeMs < 50);
+if (journalEtcd) {
+  const { unaryP50: u, batch: b } = journalEtcd;
+  row(
+    `journal in etcd: unary write p50 at most 2× the file's (${journalEtcd.vpp})`,
+    `${(u.etcd / u.file).toFixed(2)}×`,
+    u.etcd <= 2 * u.file,
+  );
+  row(
+    `journal in etcd: gRPC batch at least 0.5× the file's (${journalEtcd.vpp})`,
+    `${(b.etcd / b.file).toFixed(2)}×`,
+    b.etcd >= 0.5 * b.file,
+  );
+}
 if (journal) {
   const unary = journal.unaryP50.on / journal.unaryP50.off;
   row(`journal on: unary write p50 at most 1.15× off (${journal.vpp})`, `${unary.toFixed(2)}×`, unary <= 1.15);

@@ -25,6 +25,8 @@ import { serverGuards } from './security/guards.ts';
 import { addStatsService, STATS_SERVICE } from './stats/service.ts';
 import { Availability } from './availability.ts';
 import { connectEtcd } from './fleet/etcd.ts';
+import type { EtcdClient } from '../lib/etcd/index.ts';
+import { EtcdStore } from './journal/etcd-store.ts';
 import { FileStore } from './journal/file-store.ts';
 import { readBoottime } from './journal/instance.ts';
 import { Journal } from './journal/journal.ts';
@@ -109,7 +111,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const stats = new StatsSource(cfg.statsSocket, statsReaderFactory);
   const kept = journalRpcs(rpcs);
   const etcd = connectEtcd(cfg, log);
-  const journal = await openJournal(cfg, log, { model, client, rpcs: kept });
+  const journal = await openJournal(cfg, log, { model, client, rpcs: kept, etcd });
   if (journal) new JournalMetrics(metrics.registry, journal);
   const availability = new Availability(client, journal);
   const observer: CallObserver = {
@@ -251,12 +253,13 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
 async function openJournal(
   cfg: ServerConfig,
   log: Logger,
-  o: { model: ApiModel; client: VppClient; rpcs: ReturnType<typeof journalRpcs> },
+  o: { model: ApiModel; client: VppClient; rpcs: ReturnType<typeof journalRpcs>; etcd: EtcdClient | undefined },
 ): Promise<Journal | undefined> {
   if (cfg.journal === 'off') return undefined;
+  if (cfg.journal === 'etcd' && !o.etcd) throw new Error('--journal etcd keeps the journal in etcd: give --etcd');
   let warned = false;
   const journal = new Journal({
-    store: new FileStore(cfg.stateDir),
+    store: cfg.journal === 'etcd' ? new EtcdStore(o.etcd!, cfg.nodeName) : new FileStore(cfg.stateDir),
     model: o.model,
     indexes: new IndexModel(o.model),
     client: o.client,

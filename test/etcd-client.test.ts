@@ -144,6 +144,36 @@ describeEtcd('etcd client', () => {
     assert.equal(text((await client.get('kv0'))?.value), 'beside the prefix');
   });
 
+  it('reads a prefix page by page from a key on, and refuses a start outside the prefix', async () => {
+    const keys = Array.from({ length: 25 }, (_, i) => `pages/${i.toString(16).padStart(4, '0')}`);
+    for (const k of keys) await client.put(k, k);
+    await client.put('pages0', 'beside the prefix');
+    const read: string[] = [];
+    let from: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = await client.getPrefix('pages/', { limit: 10, ...(from ? { from } : {}) });
+      pages++;
+      read.push(...page.kvs.map((kv) => kv.key));
+      for (const kv of page.kvs) assert.equal(text(kv.value), kv.key);
+      if (!page.more) break;
+      from = page.kvs.at(-1)!.key + '\0';
+    }
+    assert.deepEqual(read, keys);
+    assert.equal(pages, 3);
+    const inside = await client.txn({
+      success: [{ type: 'getPrefix', prefix: 'pages/', from: keys[20], keysOnly: true }],
+    });
+    const range = inside.responses[0];
+    assert.deepEqual(range?.type === 'get' && range.kvs.map((kv) => kv.key), keys.slice(20));
+    await assert.rejects(client.getPrefix('pages/', { from: 'other/1' }), (e: Error) => {
+      assert.ok(e instanceof EtcdError);
+      assert.match(e.message, /from must be a key under the prefix "pages\/", got "other\/1"/);
+      return true;
+    });
+    await client.deletePrefix('pages');
+  });
+
   it('stores values up to the request limit and refuses larger ones clearly', async () => {
     const mib = Buffer.alloc(1024 * 1024, 7);
     await client.put('big/1m', mib);

@@ -129,14 +129,19 @@ export class EtcdClient {
     return toKeyValues(res.kvs)[0];
   }
 
-  /** Every key under `prefix`, in key order; `more` when `limit` left some out. */
+  /**
+   * Every key under `prefix`, in key order; `more` when `limit` left some
+   * out. `from` (a key under the prefix) starts there: the next page of a
+   * prefix read `limit` keys at a time starts at the last key read + '\0'.
+   * Each page is read at its own revision.
+   */
   async getPrefix(
     prefix: string,
-    opts: { keysOnly?: boolean; limit?: number } = {},
+    opts: { from?: string; keysOnly?: boolean; limit?: number } = {},
   ): Promise<{ kvs: KeyValue[]; revision: number; more: boolean }> {
     const res = await this.call({
       method: RPC.range,
-      request: rangeMessage({ prefix, keysOnly: opts.keysOnly, limit: opts.limit }, 'getPrefix'),
+      request: rangeMessage({ prefix, from: opts.from, keysOnly: opts.keysOnly, limit: opts.limit }, 'getPrefix'),
       idempotent: true,
       what: `get of prefix ${quote(prefix)}`,
       key: prefix,

@@ -22,7 +22,7 @@ export type Compare =
 export type Op =
   | { type: 'put'; key: string; value: Buffer | string; lease?: string }
   | { type: 'get'; key: string }
-  | { type: 'getPrefix'; prefix: string; keysOnly?: boolean; limit?: number }
+  | { type: 'getPrefix'; prefix: string; from?: string; keysOnly?: boolean; limit?: number }
   | { type: 'delete'; key: string }
   | { type: 'deletePrefix'; prefix: string };
 
@@ -90,12 +90,20 @@ function limitOf(limit: unknown, where: string): number {
   return limit;
 }
 
-/** A range request: one key, or every key of a prefix. */
+/**
+ * A range request: one key, or every key of a prefix; with `from`, the keys
+ * of the prefix from that one on (a page after the one that ended before it).
+ */
 export function rangeMessage(
-  o: { key?: unknown; prefix?: unknown; keysOnly?: unknown; limit?: unknown },
+  o: { key?: unknown; prefix?: unknown; from?: unknown; keysOnly?: unknown; limit?: unknown },
   where: string,
 ): Value {
   const range = o.prefix !== undefined ? prefixRange(o.prefix) : { key: keyBytes(o.key, `key of ${where}`) };
+  if (o.prefix !== undefined && o.from !== undefined) {
+    if (typeof o.from !== 'string' || !o.from.startsWith(o.prefix as string))
+      fail(where, `from must be a key under the prefix ${JSON.stringify(o.prefix)}, got ${JSON.stringify(o.from)}`);
+    range.key = Buffer.from(o.from, 'utf8');
+  }
   return { ...range, keys_only: o.keysOnly === true, limit: limitOf(o.limit, where) };
 }
 
@@ -122,7 +130,9 @@ export function opMessage(o: unknown, where: string): Value {
     case 'get':
       return { request_range: rangeMessage({ key: o.key }, where) };
     case 'getPrefix':
-      return { request_range: rangeMessage({ prefix: o.prefix, keysOnly: o.keysOnly, limit: o.limit }, where) };
+      return {
+        request_range: rangeMessage({ prefix: o.prefix, from: o.from, keysOnly: o.keysOnly, limit: o.limit }, where),
+      };
     case 'delete':
       return { request_delete_range: { key: keyBytes(o.key, `key of ${where}`) } };
     case 'deletePrefix':

@@ -18,6 +18,8 @@ export interface Group {
   bytes: number;
   /** the highest entry seq in the group (0: none) */
   lastSeq: number;
+  /** the appends as they came, for a store that writes a group in parts and must keep their order */
+  writes: StoreWrite[];
   done: ((err?: Error) => void)[];
 }
 
@@ -30,7 +32,15 @@ export class GroupCommit {
   constructor(private readonly write: (group: Group) => Promise<void>) {}
 
   append(w: StoreWrite, done: (err?: Error) => void): void {
-    const g = (this.open ??= { entries: [], instance: undefined, forget: [], bytes: 0, lastSeq: 0, done: [] });
+    const g = (this.open ??= {
+      entries: [],
+      instance: undefined,
+      forget: [],
+      bytes: 0,
+      lastSeq: 0,
+      writes: [],
+      done: [],
+    });
     for (const e of w.entries) {
       g.entries.push(e);
       g.bytes += e.bytes.length;
@@ -42,6 +52,7 @@ export class GroupCommit {
       g.bytes += w.instance.length;
     }
     for (const seq of w.forget) g.forget.push(seq);
+    g.writes.push(w);
     g.done.push(done);
     if (this.flushQueued) return;
     this.flushQueued = true;
