@@ -74,6 +74,9 @@ interface Owner {
 
 const held = (record: Buffer): Held => ({ bytes: record.length, crc: record.readUInt32BE(4) });
 
+/** how often a journal in etcd checks, between writes, that etcd answers */
+const PROBE_MS = 1000;
+
 export class EtcdStore implements JournalStore {
   readonly kind = 'etcd';
   readonly keepsRemoved = false;
@@ -95,6 +98,8 @@ export class EtcdStore implements JournalStore {
   private failure: JournalStoreError | undefined;
   /** another server took this journal over: this one writes it no more */
   private fenced = false;
+  /** the probe of watch() */
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly etcd: EtcdClient,
@@ -406,7 +411,32 @@ export class EtcdStore implements JournalStore {
     });
   }
 
+  /**
+   * Asks etcd every PROBE_MS whether it answers while writes may come: a
+   * cluster out of reach turns the journal to refusing writes up front, so
+   * that VPP does not carry out a write the journal then cannot keep (that
+   * can still happen to a write already under way when etcd goes).
+   */
+  watch(down: (err: Error) => void): void {
+    clearInterval(this.probe);
+    let probing = false;
+    this.probe = setInterval(() => {
+      if (probing || this.failure) return;
+      probing = true;
+      this.etcd
+        .ping()
+        .catch((e: unknown) => {
+          if (this.failure) return;
+          this.failure = this.fail('cannot reach', e);
+          down(this.failure);
+        })
+        .finally(() => (probing = false));
+    }, PROBE_MS);
+    this.probe.unref();
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.probe);
     await this.commits.settled();
   }
 }

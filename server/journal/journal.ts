@@ -126,6 +126,7 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
       'journal opened',
     );
     this.setState('unverified', 'the journal has not yet seen VPP');
+    this.o.store.watch?.((err) => this.storeFailed(err));
     this.o.client.on('state', (c) => {
       if (c.state === 'connected') void this.verify();
       else if (this._state !== 'failed' && this._state !== 'closed') {

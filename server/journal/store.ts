@@ -47,6 +47,12 @@ export interface JournalStore {
    * store answers). Resolves true once they do; never throws.
    */
   recover(): Promise<boolean>;
+  /**
+   * Stores that can lose their backend between writes (a cluster out of
+   * reach) call `down` when they notice, so that the journal refuses writes
+   * before they reach VPP rather than after VPP carried one out. Optional.
+   */
+  watch?(down: (err: Error) => void): void;
   close(): Promise<void>;
 }
 
