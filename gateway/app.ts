@@ -29,7 +29,7 @@ import { gatewayGuards } from './security/guards.ts';
 import { endEventStreams, negotiate, pipeStream, STREAM_MEDIA_TYPES } from './streams.ts';
 import { fanOut } from './fleet/fan-out.ts';
 import { startFleet } from './fleet/fleet.ts';
-import { fleetReadiness, registerFleetRoutes } from './fleet/routes.ts';
+import { registerFleetRoutes } from './fleet/routes.ts';
 import {
   decorateFleetRequests,
   NODE_HEADER_KEY,
@@ -78,7 +78,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
   const routes = compileRoutes(loadServices(cfg.protoDir));
   const guards = gatewayGuards(cfg, routes, log);
   const metrics = new GatewayMetrics();
-  const fleet = cfg.nodes ? startFleet(cfg, routes, metrics.registry, log) : undefined;
+  const fleet = cfg.nodes || cfg.etcd ? startFleet(cfg, routes, metrics.registry, log) : undefined;
   // a gateway that fronts no fleet has its one server
   const single = fleet ? undefined : grpcClient(cfg);
   if (single) {
@@ -254,7 +254,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const r = fleet ? fleetReadiness(fleet.directory) : await checkReady(single!);
+    const r = fleet ? fleet.readiness() : await checkReady(single!);
     return reply.code(r.ready ? 200 : 503).send(r);
   });
   if (fleet) registerFleetRoutes(app, fleet.directory, guards.hooksFor(undefined));
@@ -338,6 +338,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       rest: formatHostPort(host, boundPort),
       metrics: metricsEndpoint.address,
       ...(fleet ? { nodes: fleet.directory.names() } : { grpc: cfg.grpcTarget }),
+      ...(cfg.etcd ? { etcd: cfg.etcd } : {}),
       ...(cfg.defaultNode ? { defaultNode: cfg.defaultNode } : {}),
       routes: routes.length,
       tls: Boolean(tls),

@@ -12,6 +12,7 @@ const VARS = [
   'VPP_RPC_NODES',
   'VPP_RPC_DEFAULT_NODE',
   'VPP_RPC_GRPC_TARGET',
+  'VPP_RPC_ETCD',
 ];
 
 /** The error the settings stop at, rather than exiting. */
@@ -95,6 +96,20 @@ describe('gateway settings', () => {
       /--nodes and --grpc-target: .* give one of them/,
     );
     assert.match(refusal(['--nodes', 'a=h:1', '--default-node', 'b']), /--default-node: no node b in --nodes \(a\)/);
-    assert.match(refusal(['--default-node', 'b']), /--default-node names a node of --nodes: give --nodes/);
+    assert.match(refusal(['--default-node', 'b']), /--default-node names a node of the fleet: give --nodes or --etcd/);
+  });
+
+  it('fronts the fleet registered in etcd with --etcd (VPP_RPC_ETCD), not beside --nodes', () => {
+    assert.equal(parseGatewayConfig([]).etcd, undefined);
+    process.env.VPP_RPC_ETCD = 'http://10.0.0.1:2379,10.0.0.2:2379';
+    process.env.VPP_RPC_GRPC_TARGET = 'server:9111';
+    // a node not registered yet may be the default: nodes come and go
+    const c = parseGatewayConfig(['--default-node', 'later']);
+    assert.deepEqual([c.etcd, c.defaultNode], [['http://10.0.0.1:2379', '10.0.0.2:2379'], 'later']);
+    assert.match(refusal(['--default-node', 'a/b']), /--default-node: "a\/b" is not a node name/);
+    assert.match(refusal(['--nodes', 'a=h:1']), /--nodes and --etcd: .* give one of them/);
+    assert.match(refusal(['--grpc-target', 'h:2']), /--etcd and --grpc-target: .* give one of them/);
+    delete process.env.VPP_RPC_ETCD;
+    assert.match(refusal(['--etcd', 'h']), /--etcd <endpoints>' argument 'h' is invalid/);
   });
 });

@@ -1,6 +1,7 @@
 /** The gateway's settings: each flag has an environment variable, flags win. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { hostPort, limitArg, positiveInt, rateArg, readSwitch } from '../lib/cli-options.ts';
+import { endpointList, hostPort, limitArg, positiveInt, rateArg, readSwitch } from '../lib/cli-options.ts';
+import { nodeNameProblem } from '../lib/fleet/node-name.ts';
 import { LOG_LEVELS } from '../lib/log.ts';
 import { DEFAULT_OPENAPI_DIR, DEFAULT_PROTO_DIR } from '../lib/project.ts';
 import { addSecurityOptions, securityConfig, type SecurityConfig } from '../lib/security-options.ts';
@@ -12,6 +13,8 @@ export interface GatewayConfig extends SecurityConfig {
   grpcTarget: string;
   /** the fleet's nodes: calls go to the node their X-VPP-Node header names */
   nodes?: ListedNode[];
+  /** etcd's members: the fleet's nodes are the servers registered there */
+  etcd?: string[];
   /** the node of a request that names none */
   defaultNode?: string;
   /** empty: no metrics endpoint */
@@ -68,6 +71,14 @@ export function gatewayCommand(): Command {
       )
         .env('VPP_RPC_NODES')
         .argParser(nodeList),
+    )
+    .addOption(
+      new Option(
+        '--etcd <endpoints>',
+        "front the fleet registered in etcd: etcd's members (host:port, separated by commas)",
+      )
+        .env('VPP_RPC_ETCD')
+        .argParser(endpointList),
     )
     .addOption(
       new Option('--default-node <name>', 'the node of a request without an X-VPP-Node header').env(
@@ -171,13 +182,19 @@ export function parseGatewayConfig(argv: string[], command = gatewayCommand()): 
   >();
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) cmd.error('--tls-cert and --tls-key go together');
   if (Boolean(o.grpcCert) !== Boolean(o.grpcKey)) cmd.error('--grpc-cert and --grpc-key go together');
-  if (o.nodes && cmd.getOptionValueSource('grpcTarget') === 'cli')
-    cmd.error('--nodes and --grpc-target: a gateway fronts a fleet or one server, give one of them');
-  if (o.defaultNode !== undefined && !o.nodes?.some((n) => n.name === o.defaultNode))
+  if (o.nodes && o.etcd) cmd.error('--nodes and --etcd: the fleet is listed or registered in etcd, give one of them');
+  if ((o.nodes || o.etcd) && cmd.getOptionValueSource('grpcTarget') === 'cli')
+    cmd.error(
+      `${o.nodes ? '--nodes' : '--etcd'} and --grpc-target: a gateway fronts a fleet or one server, give one of them`,
+    );
+  // nodes registered in etcd come and go: the default node may be one not registered yet
+  const defaultProblem = o.etcd && o.defaultNode !== undefined ? nodeNameProblem(o.defaultNode) : undefined;
+  if (defaultProblem) cmd.error(`--default-node: ${defaultProblem}`);
+  if (o.defaultNode !== undefined && !o.etcd && !o.nodes?.some((n) => n.name === o.defaultNode))
     cmd.error(
       o.nodes
         ? `--default-node: no node ${o.defaultNode} in --nodes (${o.nodes.map((n) => n.name).join(', ')})`
-        : '--default-node names a node of --nodes: give --nodes',
+        : '--default-node names a node of the fleet: give --nodes or --etcd',
     );
   const grpcTls = readSwitch(cmd, 'grpcTls') || Boolean(o.grpcCa || o.grpcCert);
   return {

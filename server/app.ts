@@ -27,6 +27,8 @@ import { Availability } from './availability.ts';
 import { connectEtcd } from './fleet/etcd.ts';
 import type { EtcdClient } from '../lib/etcd/index.ts';
 import { EtcdStore } from './journal/etcd-store.ts';
+import { joinFleet } from './fleet/join.ts';
+import type { Registration } from './fleet/registration.ts';
 import { FileStore } from './journal/file-store.ts';
 import { readBoottime } from './journal/instance.ts';
 import { Journal } from './journal/journal.ts';
@@ -197,6 +199,53 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     cfg.metricsListen,
     vppMetrics && (() => vppMetrics.parts()),
   );
+  let registration: Registration | undefined;
+  let closing: Promise<void> | undefined;
+  /** stop accepting calls, let running ones finish (at most graceMs), leave the fleet and VPP */
+  const close = (graceMs = 5000): Promise<void> => {
+    closing ??= (async () => {
+      // the node leaves the fleet first: gateways stop sending it calls while its running ones finish
+      await registration?.close();
+      // event streams last until their callers leave: end them first, saying why, or they hold up the shutdown
+      await client.endSubscriptions(
+        new VppClientError('CLOSED', 'the server is shutting down; events may have been missed: subscribe again'),
+      );
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await journal?.close();
+      await etcd?.close();
+      await client.close();
+      stats.close();
+      guards.close();
+      await metricsEndpoint.close();
+    })();
+    return closing;
+  };
+
+  if (etcd) {
+    try {
+      registration = await joinFleet({
+        cfg,
+        etcd,
+        availability,
+        client,
+        log,
+        grpc: { host, port: boundPort },
+        ...(metricsEndpoint.port !== undefined ? { metrics: parseHostPort(metricsEndpoint.address, 'metrics') } : {}),
+      });
+    } catch (e) {
+      await close(0);
+      throw e;
+    }
+  }
   announceReady(
     log,
     {
@@ -211,38 +260,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     'gRPC server listening',
   );
 
-  let closing: Promise<void> | undefined;
-  return {
-    port: boundPort,
-    metricsPort: metricsEndpoint.port,
-    client,
-    rpcs,
-    close(graceMs = 5000) {
-      closing ??= (async () => {
-        // event streams last until their callers leave: end them first, saying why, or they hold up the shutdown
-        await client.endSubscriptions(
-          new VppClientError('CLOSED', 'the server is shutting down; events may have been missed: subscribe again'),
-        );
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => {
-            server.forceShutdown();
-            resolve();
-          }, graceMs);
-          server.tryShutdown(() => {
-            clearTimeout(force);
-            resolve();
-          });
-        });
-        await journal?.close();
-        await etcd?.close();
-        await client.close();
-        stats.close();
-        guards.close();
-        await metricsEndpoint.close();
-      })();
-      return closing;
-    },
-  };
+  return { port: boundPort, metricsPort: metricsEndpoint.port, client, rpcs, close };
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NodeDirectory, type NodeChange, type NodeInfo, type NodeSource } from './directory.ts';
-import { parseRegistration, RegistrationError } from './registration.ts';
+import { nodeOfRegistration, RegistrationError } from './registration.ts';
 
 /**
  * A registry fed from outside, as an etcd watch feeds one: a put carries a
@@ -29,7 +29,7 @@ class FakeRegistry implements NodeSource {
   put(key: string, value: string): void {
     const name = key.slice('/vpp-rpc/nodes/'.length);
     try {
-      this.directory?.upsert(parseRegistration(value, name));
+      this.directory?.upsert(nodeOfRegistration(value, name));
     } catch (e) {
       if (!(e instanceof RegistrationError)) throw e;
       this.refused.push(e.message);
@@ -156,13 +156,13 @@ describe('node directory', () => {
 describe('node registrations', () => {
   it('reads every field, and leaves out the empty ones', () => {
     assert.deepEqual(
-      parseRegistration(
+      nodeOfRegistration(
         '{"name":"n1","grpc":"[fd00::1]:9111","metrics":"","state":"replaying","reason":"replaying the journal","vpp":{"version":"26.06"}}',
         'n1',
       ),
       { name: 'n1', grpc: '[fd00::1]:9111', state: 'replaying', reason: 'replaying the journal', vppVersion: '26.06' },
     );
-    assert.deepEqual(parseRegistration('{"grpc":"h:1","state":"ready"}', 'n2'), {
+    assert.deepEqual(nodeOfRegistration('{"grpc":"h:1","state":"ready"}', 'n2'), {
       name: 'n2',
       grpc: 'h:1',
       state: 'ready',
@@ -183,11 +183,11 @@ describe('node registrations', () => {
     ];
     for (const [text, message] of cases)
       assert.throws(
-        () => parseRegistration(text, 'n'),
+        () => nodeOfRegistration(text, 'n'),
         (e: Error) => e instanceof RegistrationError && message.test(e.message),
         text,
       );
-    assert.throws(() => parseRegistration('{"grpc":"h:1","state":"ready"}'), /no "name"/);
-    assert.throws(() => parseRegistration('{"grpc":"h:1","state":"ready"}', 'a*'), /is not a node name/);
+    assert.throws(() => nodeOfRegistration('{"grpc":"h:1","state":"ready"}'), /no "name"/);
+    assert.throws(() => nodeOfRegistration('{"grpc":"h:1","state":"ready"}', 'a*'), /is not a node name/);
   });
 });

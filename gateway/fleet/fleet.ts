@@ -1,10 +1,12 @@
 /**
  * A gateway in front of a fleet of VPP nodes, assembled: the directory, a
- * client per node, the source of the nodes (`--nodes`), the router of
+ * client per node, the source of the nodes (`--nodes`, or `--etcd`: the
+ * servers' own registrations), the router of
  * requests by their X-VPP-Node header, the metrics and a log line whenever a
  * node appears, changes state or leaves.
  */
 import type { Registry } from 'prom-client';
+import { EtcdClient } from '../../lib/etcd/index.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { GatewayConfig } from '../config.ts';
 import { grpcClientOptions } from '../grpc/channel.ts';
@@ -13,7 +15,9 @@ import { silenceLimitMs } from '../grpc/keepalive.ts';
 import type { Route } from '../routes.ts';
 import { NodeClients } from './clients.ts';
 import { NodeDirectory, type NodeChange, type NodeSource } from './directory.ts';
+import { EtcdSource } from './etcd-source.ts';
 import { fleetMetrics } from './metrics.ts';
+import { fleetReadiness, type FleetReadiness } from './routes.ts';
 import { NodeRouter } from './routing.ts';
 import { StaticSource } from './static-source.ts';
 
@@ -27,6 +31,8 @@ const SHOW_VERSION = '/vpp.vpe.Vpe/ShowVersion';
 export interface Fleet {
   directory: NodeDirectory;
   router: NodeRouter;
+  /** whether the gateway serves (/readyz) */
+  readiness(): FleetReadiness;
   close(): void;
 }
 
@@ -103,13 +109,18 @@ export function startFleet(cfg: GatewayConfig, routes: Route[], registry: Regist
         versionOf: versionAsker(routes, checkTimeoutMs),
       }),
     );
+  const etcd = cfg.etcd && new EtcdClient({ endpoints: cfg.etcd, log: log.child({ component: 'etcd' }) });
+  const registered = etcd && new EtcdSource(etcd, log.child({ component: 'fleet' }));
+  if (registered) sources.push(registered);
   for (const source of sources) source.start(directory);
   return {
     directory,
     router: new NodeRouter(directory, clients, cfg.defaultNode),
+    readiness: () => fleetReadiness(directory, registered?.pending()),
     close() {
       for (const source of sources) source.close();
       clients.close();
+      void etcd?.close();
     },
   };
 }

@@ -1,7 +1,10 @@
 /**
  * A fleet gateway's own routes: `GET /nodes` (the directory), `GET
  * /nodes/targets` (Prometheus HTTP service discovery: every node's server
- * /metrics, labelled with its node) and its readiness (at least one node ready).
+ * /metrics, labelled with its node) and its readiness: at least one node
+ * ready, and, with --etcd, the registry read once (a gateway that has not read
+ * it yet does not know its nodes; one that read it once serves the nodes it
+ * knows while etcd is away).
  */
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { NodeDirectory } from './directory.ts';
@@ -16,10 +19,12 @@ export interface FleetReadiness {
   reason?: string;
 }
 
-export function fleetReadiness(directory: NodeDirectory): FleetReadiness {
+/** `pending`: why the source of the nodes cannot be relied on yet (the registry not read). */
+export function fleetReadiness(directory: NodeDirectory, pending?: string): FleetReadiness {
   const nodes = directory.list();
   const ready = nodes.filter((n) => n.state === 'ready').length;
   const counts = { ready, total: nodes.length };
+  if (pending) return { ready: false, status: 'NOT_SERVING', nodes: counts, reason: pending };
   if (ready > 0) return { ready: true, status: 'SERVING', nodes: counts };
   const states = nodes.map((n) => `${n.name} ${n.state.replaceAll('_', ' ')}`).join(', ');
   return {

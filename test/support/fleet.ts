@@ -1,7 +1,8 @@
 /**
  * A fleet as separate processes for end-to-end tests: per node a simulator
  * and a gRPC server (a stack without gateway), and one gateway started with
- * `--nodes` in front of them all.
+ * `--nodes` in front of them all (or with `--etcd`, in front of the nodes
+ * registered there).
  */
 import { portOf, startChild, type Child } from '../../lib/child.ts';
 import { request } from './http.ts';
@@ -34,6 +35,19 @@ export interface NodeView {
   vpp_version?: string;
 }
 
+/** A fleet gateway on free loopback ports: `args` say where its nodes come from (`--nodes`, `--etcd`). */
+export function startFleetGateway(args: string[], echo = false): Promise<Child> {
+  return startChild({
+    name: 'gateway',
+    entry: 'gateway/main.ts',
+    args: ['--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...args],
+    env: { LOG_LEVEL: 'info' },
+    readyMessage: 'REST gateway listening',
+    timeoutMs: READY_MS,
+    echo,
+  });
+}
+
 export async function startFleet(names: string[], opts: FleetOptions = {}): Promise<Fleet> {
   const nodes: Record<string, Stack> = {};
   let gateway: Child | undefined;
@@ -44,23 +58,7 @@ export async function startFleet(names: string[], opts: FleetOptions = {}): Prom
     const nodesArg = names
       .map((n) => `${n}=${nodes[n]!.grpcTarget}/127.0.0.1:${nodes[n]!.serverMetricsPort}`)
       .join(',');
-    gateway = await startChild({
-      name: 'gateway',
-      entry: 'gateway/main.ts',
-      args: [
-        '--listen',
-        '127.0.0.1:0',
-        '--metrics-listen',
-        '127.0.0.1:0',
-        '--nodes',
-        nodesArg,
-        ...(opts.gatewayArgs ?? []),
-      ],
-      env: { LOG_LEVEL: 'info' },
-      readyMessage: 'REST gateway listening',
-      timeoutMs: READY_MS,
-      echo: opts.echo,
-    });
+    gateway = await startFleetGateway(['--nodes', nodesArg, ...(opts.gatewayArgs ?? [])], opts.echo);
     const g = gateway;
     return {
       nodes,
@@ -81,14 +79,19 @@ export async function startFleet(names: string[], opts: FleetOptions = {}): Prom
 }
 
 /** The gateway's view of its nodes (`GET /nodes`). */
-export async function nodesOf(fleet: Fleet): Promise<NodeView[]> {
+export async function nodesOf(fleet: Pick<Fleet, 'rest'>): Promise<NodeView[]> {
   const r = await request(`${fleet.rest}/nodes`);
   if (r.status !== 200) throw new Error(`GET /nodes: ${r.status} ${r.text}`);
   return (r.json as { nodes: NodeView[] }).nodes;
 }
 
 /** Until the gateway says `name` is in `state`. */
-export async function untilNodeState(fleet: Fleet, name: string, state: string, timeoutMs = 60_000): Promise<void> {
+export async function untilNodeState(
+  fleet: Pick<Fleet, 'rest'>,
+  name: string,
+  state: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   await waitFor(
     `node ${name} ${state}`,
     async () => (await nodesOf(fleet)).find((n) => n.name === name)?.state === state,
