@@ -155,7 +155,7 @@ describe('vpp-rpc in front of a fleet', { timeout: 600_000 }, () => {
     assert.match(both.stderr, /--node and --server/);
   });
 
-  it('a gateway that cannot be reached, or is no fleet gateway: one line, exit 1', async () => {
+  it('a gateway that cannot be reached, or a --gateway that is no http URL: one line, exit 1', async () => {
     // a port nothing listens on
     const port = await freePort();
     const down = await vppRpc(['nodes'], { VPP_RPC_GATEWAY: `http://127.0.0.1:${port}` });
