@@ -25,7 +25,7 @@ const START_TIMEOUT_MS = 180_000;
 const env = { LOG_LEVEL: 'warn' };
 
 /** CPU seconds a process has used (user + system), from /proc (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }

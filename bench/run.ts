@@ -31,6 +31,7 @@ import { benchPrometheus } from './stats-prometheus.ts';
 import { benchStats } from './stats.ts';
 import { benchJournal } from './journal.ts';
 import { benchJournalEtcd } from './journal-etcd.ts';
+import { benchFleet } from './fleet.ts';
 import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 
 const SEQ = Number(process.env.BENCH_SEQUENTIAL ?? 5000);
@@ -330,8 +331,10 @@ const scrapeMs = await benchPrometheus(say);
 // ---------------------------------------------------------------- 6. the journal, on a VPP of its own
 const journal = process.env.BENCH_JOURNAL === 'off' ? undefined : await benchJournal(say);
 const journalEtcd = process.env.BENCH_JOURNAL === 'off' ? undefined : await benchJournalEtcd(say);
+// ---------------------------------------------------------------- 7. a fleet gateway, on servers of its own
+const fleet = process.env.BENCH_FLEET === 'off' ? undefined : await benchFleet(say);
 
-// ---------------------------------------------------------------- 7. against the targets
+// ---------------------------------------------------------------- 8. against the targets
 const restSeq = latency['REST show_version']!;
 const rawSeq = latency['raw show_version']!;
 say('## Against the targets');
@@ -414,6 +417,23 @@ if (journal) {
     `${fmt.int(journal.churn.bytesBefore)} → ${fmt.int(journal.churn.bytesAfter)} bytes, ${journal.churn.entriesAfter} entries`,
     journal.churn.bytesAfter <= journal.churn.bytesBefore * 2,
   );
+}
+if (fleet) {
+  const { unary, fanOut, nodes } = fleet;
+  const p50 = unary.fleet.p50 / unary.single.p50;
+  row(
+    `fleet gateway of ${nodes} nodes: unary p50 at most 1.1× a gateway of one server`,
+    `${p50.toFixed(2)}×`,
+    p50 <= 1.1,
+  );
+  const rate = unary.single.rps / unary.fleet.rps;
+  row(
+    `fleet gateway of ${nodes} nodes: one-at-a-time rate at least 1/1.1 of a gateway of one server`,
+    `${(unary.fleet.rps / unary.single.rps).toFixed(2)}×`,
+    rate <= 1.1,
+  );
+  const wide = fanOut[20]!.p50 / fanOut[1]!.p50;
+  row('fan-out to 20 nodes within 3× one node (p50)', `${wide.toFixed(2)}×`, wide <= 3);
 }
 const floorSum =
   latency['floor: HTTP/1.1']!.p50 + latency['floor: HTTP/2 gRPC-shaped']!.p50 + latency['floor: TCP echo']!.p50;

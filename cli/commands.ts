@@ -6,9 +6,13 @@ import { routePath, rpcShape } from '../vpp/api/mapping.ts';
 import { VppClient, VppClientError } from '../vpp/client/index.ts';
 import { createCodec } from '../vpp/codec/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
+import { FleetError } from './fleet.ts';
+import { callThroughGateway } from './gateway-call.ts';
 
 export interface CliOptions {
   socket: string;
+  /** the fleet gateway that knows the nodes `--node` names */
+  gateway: string;
   protoDir: string;
   timeout: number;
   compact?: boolean;
@@ -61,7 +65,7 @@ export async function callCommand(
   o: CliOptions,
   message: string,
   input: string,
-  c: { ndjson?: boolean; count?: number; duration?: number },
+  c: { ndjson?: boolean; count?: number; duration?: number; node?: string; token?: string },
 ): Promise<void> {
   const api = load(o);
   const svc = api.model.services.get(message);
@@ -81,6 +85,24 @@ export async function callCommand(
   }
   const out = shape.response ? compileJson(types.get(shape.response)!) : undefined;
   const print = printer(o);
+  if (c.node !== undefined) {
+    try {
+      await callThroughGateway({
+        ...c,
+        node: c.node,
+        gateway: o.gateway,
+        timeout: o.timeout,
+        path: routePath(svc.module, svc.request),
+        kind: shape.kind === 'unary' || shape.kind === 'events' ? shape.kind : 'dump',
+        body: input,
+        print,
+      });
+    } catch (e) {
+      if (e instanceof FleetError) fail(e.message);
+      throw e;
+    }
+    return;
+  }
   await connected(o, api, async (client) => {
     if (shape.kind === 'unary') {
       const reply = await client.request(message, value);

@@ -11,6 +11,9 @@
  *   vpp-rpc apply routes.ndjson --server localhost:9111
  *   vpp-rpc stats dump /if/rx /if/names
  *   vpp-rpc journal status --server localhost:9111
+ *   vpp-rpc nodes --gateway http://gateway:9191
+ *   vpp-rpc call show_version --node edge-1
+ *   vpp-rpc apply routes.ndjson --node edge-1
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_PROTO_DIR } from '../lib/project.ts';
@@ -18,6 +21,7 @@ import { DEFAULT_SOCKET } from '../vpp/client/index.ts';
 import { DEFAULT_STATS_SOCKET } from '../vpp/stats/reader.ts';
 import { applyCommand, type ApplyOptions } from './apply.ts';
 import { callCommand, cliCommand, compatCommand, listCommand, load, type CliOptions } from './commands.ts';
+import { DEFAULT_GATEWAY, FleetError, nodesCommand, readyNode } from './fleet.ts';
 import { journalCommand, type JournalCliOptions } from './journal.ts';
 import { statsCommand, type StatsCliOptions } from './stats.ts';
 
@@ -35,10 +39,35 @@ const program = new Command('vpp-rpc')
       .env('VPP_RPC_PROTO_DIR')
       .default(DEFAULT_PROTO_DIR),
   )
+  .addOption(
+    new Option('--gateway <url>', 'the fleet gateway: nodes, and where --node finds a node')
+      .env('VPP_RPC_GATEWAY')
+      .default(DEFAULT_GATEWAY),
+  )
   .addOption(new Option('--timeout <ms>', 'per request').default(10_000).argParser(positive))
   .option('--compact', 'one JSON value per line, no indentation');
 
 const opts = (): CliOptions => program.opts<CliOptions>();
+
+const nodeOption = (what: string): Option => new Option('--node <name>', `${what} (a node of the fleet at --gateway)`);
+
+/**
+ * `--node`: the node's gRPC server as the fleet gateway lists it, for the
+ * commands that speak gRPC to a server (apply, journal). Exits 1 with one line
+ * when the node is unknown or not ready.
+ */
+async function serverOf(command: Command, o: { node?: string; server: string; token?: string }): Promise<string> {
+  if (o.node === undefined) return o.server;
+  if (command.getOptionValueSource('server') === 'cli')
+    command.error('--node and --server: --node finds the server of a node, give one of them');
+  try {
+    return (await readyNode({ gateway: opts().gateway, token: o.token, timeout: opts().timeout }, o.node)).grpc;
+  } catch (e) {
+    if (!(e instanceof FleetError)) throw e;
+    process.stderr.write(`vpp-rpc: ${e.message}\n`);
+    process.exit(1);
+  }
+}
 
 program
   .command('call')
@@ -48,8 +77,14 @@ program
   .option('--ndjson', 'dumps: one object per line as details arrive, rather than one array')
   .option('--count <n>', 'events: stop after n events', positive)
   .option('--duration <ms>', 'events: stop after this long', positive)
-  .action((message: string, json: string, o: { ndjson?: boolean; count?: number; duration?: number }) =>
-    callCommand(opts(), message, json, o),
+  .addOption(nodeOption("send it through the fleet gateway to this node's server, not to --socket"))
+  .addOption(new Option('--token <token>', 'bearer token, with --node').env('VPP_RPC_TOKEN'))
+  .action(
+    (
+      message: string,
+      json: string,
+      o: { ndjson?: boolean; count?: number; duration?: number; node?: string; token?: string },
+    ) => callCommand(opts(), message, json, o),
   );
 
 program
@@ -82,8 +117,10 @@ program
   .option('--tls', 'connect with TLS (system CAs)')
   .option('--tls-ca <file>', 'connect with TLS, trusting this CA')
   .option('--deadline <ms>', 'deadline of the whole batch', positive)
-  .action(async (file: string, o: ApplyOptions & { deadline?: number }) => {
-    const code = await applyCommand(load(opts()).root, file, { ...o, timeout: o.deadline });
+  .addOption(nodeOption("send to this node's server"))
+  .action(async (file: string, o: ApplyOptions & { deadline?: number; node?: string }, command: Command) => {
+    const server = await serverOf(command, o);
+    const code = await applyCommand(load(opts()).root, file, { ...o, server, timeout: o.deadline });
     process.exitCode = code;
   });
 
@@ -96,12 +133,26 @@ program
   .option('--tls', 'connect with TLS (system CAs)')
   .option('--tls-ca <file>', 'connect with TLS, trusting this CA')
   .option('--yes', 'clear: forget every entry, really')
-  .action(async (action: string, o: Omit<JournalCliOptions, 'timeout' | 'compact'>) => {
-    process.exitCode = await journalCommand(load(opts()).root, action, {
-      ...o,
-      timeout: opts().timeout,
-      compact: opts().compact,
-    });
+  .addOption(nodeOption("ask this node's server"))
+  .action(
+    async (action: string, o: Omit<JournalCliOptions, 'timeout' | 'compact'> & { node?: string }, command: Command) => {
+      const server = await serverOf(command, o);
+      process.exitCode = await journalCommand(load(opts()).root, action, {
+        ...o,
+        server,
+        timeout: opts().timeout,
+        compact: opts().compact,
+      });
+    },
+  );
+
+program
+  .command('nodes')
+  .description("the fleet's nodes as its gateway knows them: name, state, gRPC address, VPP version")
+  .option('--json', "the gateway's answer as JSON")
+  .addOption(new Option('--token <token>', 'bearer token').env('VPP_RPC_TOKEN'))
+  .action(async (o: { json?: boolean; token?: string }) => {
+    process.exitCode = await nodesCommand({ ...o, gateway: opts().gateway, timeout: opts().timeout });
   });
 
 program

@@ -56,7 +56,24 @@ window.ui = SwaggerUIBundle({
 </html>
 `;
 
-function indexPage(routes: number): string {
+/** The index's lines that differ on a gateway in front of a fleet: its nodes, its readiness, the header a call needs. */
+function indexLines(fleet: boolean): { nodes: string; ready: string; example: string } {
+  if (!fleet)
+    return {
+      nodes: '',
+      ready: 'the gRPC server answers and VPP is connected',
+      example: 'curl -s -X POST http://localhost:9191/Vpe/ShowVersion/request',
+    };
+  return {
+    nodes:
+      '<li><a href="/nodes">/nodes</a>: the fleet of VPP nodes this gateway fronts (a call names one in its X-VPP-Node header, or <code>*</code> for all)</li>\n',
+    ready: 'at least one node of the fleet is ready',
+    example: "curl -s -X POST http://localhost:9191/Vpe/ShowVersion/request -H 'X-VPP-Node: *'",
+  };
+}
+
+function indexPage(routes: number, fleet: boolean): string {
+  const lines = indexLines(fleet);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -75,9 +92,9 @@ pre { padding: 0.8rem; overflow-x: auto; }
 <li><a href="/docs">API documentation</a> (Swagger UI, try calls from the browser)</li>
 <li><a href="/openapi.json">OpenAPI document</a></li>
 <li><a href="/postman.json">Postman collection</a></li>
-<li><a href="/healthz">/healthz</a> (the gateway runs) and <a href="/readyz">/readyz</a> (the gRPC server answers and VPP is connected)</li>
+${lines.nodes}<li><a href="/healthz">/healthz</a> (the gateway runs) and <a href="/readyz">/readyz</a> (${lines.ready})</li>
 </ul>
-<pre>curl -s -X POST http://localhost:9191/Vpe/ShowVersion/request</pre>
+<pre>${lines.example}</pre>
 </body>
 </html>
 `;
@@ -159,6 +176,6 @@ export function registerDocs(
       .header('cache-control', 'public, max-age=86400')
       .send(createReadStream(join(dir, file)));
   });
-  const index = indexPage(routes);
+  const index = indexPage(routes, opts.fleet !== undefined);
   app.get('/', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(index));
 }

@@ -3,11 +3,13 @@
 # grpc_tools (the Python gRPC client), Python protobuf (the cross-check of
 # lib/protobuf), Chromium (the docs page test), docker-compose (validates
 # docker/compose.yaml; building images needs a Docker engine, which tests do not),
-# etcd and etcdctl (the etcd client's tests start clusters of their own).
+# etcd and etcdctl (the fleet tests start clusters of their own), PyYAML (reads the
+# deployment files in tests).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null || need+=(python3-grpcio python3-grpc-tools)
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || need+=(python3-protobuf)
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
 [ -x /usr/bin/etcd ] || need+=(etcd-server)

@@ -1,23 +1,29 @@
 /**
  * The Docker files: compose validates (with `docker compose` or Debian's
- * docker-compose) in both profiles, and each image target runs unprivileged
- * with a health check. Building needs a Docker engine, which CI lacks.
+ * docker-compose) in both profiles, the fleet's compose file too, with
+ * settings the server and the gateway have, and each image target runs
+ * unprivileged with a health check. Building needs a Docker engine, which CI
+ * lacks.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { endpointList } from '../lib/cli-options.ts';
 import { entryArgs } from '../lib/compiled.ts';
+import { nodeNameProblem } from '../lib/fleet/node-name.ts';
+import { parseHostPort } from '../lib/listen.ts';
+import { gatewayTakesEnv, SERVER_OPTIONS, yamlDocuments } from './support/deployment.ts';
 import { ROOT } from './support/paths.ts';
 
 const dockerDir = join(ROOT, 'docker');
 
 /** `docker compose` where the plugin exists, else Debian's docker-compose. */
-function compose(args: string[], env: NodeJS.ProcessEnv = {}): string {
+function compose(args: string[], env: NodeJS.ProcessEnv = {}, file = 'compose.yaml'): string {
   const plugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
   const [cmd, pre] = plugin ? ['docker', ['compose']] : ['docker-compose', []];
-  return execFileSync(cmd, [...pre, '-f', 'compose.yaml', ...args], {
+  return execFileSync(cmd, [...pre, '-f', file, ...args], {
     cwd: dockerDir,
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -39,6 +45,53 @@ describe('docker', () => {
       // the server's journal lives in a volume, not in the container
       assert.match(text, /vpp-rpc-state:\/var\/lib\/vpp-rpc/);
     }
+  });
+
+  it('compose.fleet.yaml validates: etcd, three nodes of a simulator and a server each, one fleet gateway', () => {
+    compose(['config', '-q'], {}, 'compose.fleet.yaml');
+    interface Service {
+      image: string;
+      build?: { target: string };
+      command?: string[];
+      environment?: Record<string, string>;
+      volumes?: string[];
+      depends_on?: Record<string, unknown>;
+    }
+    const { services } = yamlDocuments(compose(['config'], {}, 'compose.fleet.yaml'))[0] as {
+      services: Record<string, Service>;
+    };
+    const etcdUrl = services.etcd!.command!.find((a) => a.startsWith('--advertise-client-urls='))!;
+    const etcd = new URL(etcdUrl.slice(etcdUrl.indexOf('=') + 1));
+    const servers = Object.keys(services).filter((s) => services[s]!.build?.target === 'server');
+    assert.deepEqual(servers, ['server-a', 'server-b', 'server-c']);
+    const names = new Set<string>();
+    const volumes = new Set<string>();
+    for (const name of servers) {
+      const server = services[name]!;
+      const env = server.environment!;
+      for (const key of Object.keys(env)) assert.ok(SERVER_OPTIONS.env.has(key), `${name}: the server reads ${key}`);
+      assert.equal(nodeNameProblem(env.VPP_RPC_NODE_NAME!), undefined);
+      names.add(env.VPP_RPC_NODE_NAME!);
+      assert.equal(env.VPP_RPC_JOURNAL, 'etcd');
+      assert.deepEqual(endpointList(env.VPP_RPC_ETCD!), [`${etcd.hostname}:${etcd.port}`]);
+      // others reach it by its service's name, on the ports the image listens on
+      assert.deepEqual(parseHostPort(env.VPP_RPC_ADVERTISE!, name), { host: name, port: 9111 });
+      assert.deepEqual(parseHostPort(env.VPP_RPC_ADVERTISE_METRICS!, name), { host: name, port: 9112 });
+      // its VPP is its own simulator's: the volume of VPP's socket is theirs alone
+      const sim = name.replace('server-', 'sim-');
+      assert.equal(services[sim]!.build?.target, 'sim');
+      const run = (s: Service): string => s.volumes!.find((v) => v.split(':')[1] === '/run/vpp')!.split(':')[0]!;
+      assert.equal(run(server), run(services[sim]!));
+      volumes.add(run(server));
+      assert.ok(server.depends_on?.[sim], `${name} starts after ${sim}, which makes the volume`);
+      assert.equal(env.VPP_API_SOCKET, '/run/vpp/api.sock');
+    }
+    assert.equal(names.size, 3, 'each node its own name');
+    assert.equal(volumes.size, 3, "each node its own VPP's socket");
+    const gateway = services.gateway!;
+    assert.equal(gateway.build?.target, 'gateway');
+    for (const key of Object.keys(gateway.environment!)) assert.ok(gatewayTakesEnv(key), `the gateway reads ${key}`);
+    assert.deepEqual(endpointList(gateway.environment!.VPP_RPC_ETCD!), [`${etcd.hostname}:${etcd.port}`]);
   });
 
   it('every image target runs the compiled JavaScript as the unprivileged user and has a health check', async () => {
