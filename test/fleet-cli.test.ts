@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { entryArgs } from '../lib/compiled.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
 import { freePort } from './support/etcd.ts';
+import { post } from './support/http.ts';
 import { nodesOf, startFleet, untilFleetReady, type Fleet } from './support/fleet.ts';
 import { waitFor } from './support/observe.ts';
 
@@ -58,10 +59,16 @@ describe('vpp-rpc in front of a fleet', { timeout: 600_000 }, () => {
   let env: NodeJS.ProcessEnv;
   const dir = mkdtempSync(join(tmpdir(), 'vpp-rpc-fleet-cli-'));
   const cli = (args: string[]): Promise<Run> => vppRpc(args, env);
+  // what a node holds, read straight from the gateway: the CLI is what is under test
   const interfacesOn = async (node: string): Promise<number[]> => {
-    const r = await cli(['--compact', 'call', 'sw_interface_dump', '--node', node]);
-    assert.equal(r.code, 0, r.stderr);
-    return (JSON.parse(r.stdout) as { sw_if_index: number }[]).map((i) => i.sw_if_index).sort();
+    const r = await post(`${fleet.rest}/Interface/SwInterfaceDump/request`, {}, { 'X-VPP-Node': node });
+    assert.equal(r.status, 200, r.text);
+    return (r.json as { sw_if_index: number }[]).map((i) => i.sw_if_index).sort();
+  };
+  const entriesOn = async (node: string): Promise<number> => {
+    const r = await post(`${fleet.rest}/Journal/Status/request`, {}, { 'X-VPP-Node': node });
+    assert.equal(r.status, 200, r.text);
+    return Number((r.json as { entries?: string }).entries ?? 0);
   };
 
   before(async () => {
@@ -116,19 +123,14 @@ describe('vpp-rpc in front of a fleet', { timeout: 600_000 }, () => {
   it("apply --node and journal --node: to the node's own server", async () => {
     const file = join(dir, 'loopbacks.ndjson');
     writeFileSync(file, '{"rpc": "Interface/CreateLoopback", "id": 1, "request": {}}\n');
-    const entries = async (node: string): Promise<number> => {
-      const r = await cli(['--compact', 'journal', 'status', '--node', node]);
-      assert.equal(r.code, 0, r.stderr);
-      return Number((JSON.parse(r.stdout) as { entries?: string }).entries ?? 0);
-    };
-    const [a, b] = [await entries('a'), await entries('b')];
+    const [a, b] = [await entriesOn('a'), await entriesOn('b')];
     const onA = await interfacesOn('a');
     const applied = await cli(['apply', file, '--node', 'a', '--replies']);
     assert.equal(applied.code, 0, applied.stderr);
     const made = (JSON.parse(applied.stdout.split('\n')[0]!) as { reply: { sw_if_index: number } }).reply.sw_if_index;
     assert.deepEqual(await interfacesOn('a'), [...onA, made].sort());
-    assert.equal(await entries('a'), a + 1);
-    assert.equal(await entries('b'), b);
+    assert.equal(await entriesOn('a'), a + 1);
+    assert.equal(await entriesOn('b'), b);
     const exported = await cli(['journal', 'export', '--node', 'a']);
     assert.equal(exported.code, 0, exported.stderr);
     assert.match(exported.stdout, /"rpc":"Interface\/CreateLoopback"/);
