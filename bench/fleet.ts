@@ -34,7 +34,7 @@ import { waitFor } from '../test/support/wait.ts';
 import { NODE_CHECK_INTERVAL_MS } from '../gateway/fleet/fleet.ts';
 import { cpuSeconds } from './footprint.ts';
 import { fmt, memoryOf, sequential, type Latency } from './measure.ts';
-import { benchStateDir } from './state-dir.ts';
+import { startBenchServer } from './server.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,24 +74,7 @@ export interface FleetFigures {
 
 const env = { LOG_LEVEL: 'warn' };
 
-async function startServer(socket: string): Promise<Child> {
-  return startChild({
-    name: 'server',
-    entry: 'server/main.ts',
-    args: [
-      '--vpp-socket',
-      socket,
-      '--listen',
-      '127.0.0.1:0',
-      '--metrics-listen',
-      'off',
-      '--state-dir',
-      benchStateDir(),
-    ],
-    env,
-    readyMessage: 'gRPC server listening',
-  });
-}
+const startServer = (socket: string): Promise<Child> => startBenchServer(socket);
 
 function startGateway(args: string[]): Promise<Child> {
   return startChild({

@@ -4,7 +4,7 @@
  * memory when idle after start and after one call of every RPC shape, and
  * the first call of each shape against the same call once warm.
  */
-import { benchStateDir } from './state-dir.ts';
+import { startBenchServer } from './server.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -48,25 +48,7 @@ const PROCS: Proc[] = ['sim', 'server', 'gateway'];
 
 async function startAll(socket: string): Promise<Record<Proc, Launch>> {
   const sim = await launch(() => startSim(socket, [], false));
-  const server = await launch(() =>
-    startChild({
-      name: 'server',
-      entry: 'server/main.ts',
-      args: [
-        '--vpp-socket',
-        socket,
-        '--listen',
-        '127.0.0.1:0',
-        '--metrics-listen',
-        'off',
-        '--state-dir',
-        benchStateDir(),
-      ],
-      env,
-      readyMessage: 'gRPC server listening',
-      timeoutMs: START_TIMEOUT_MS,
-    }),
-  );
+  const server = await launch(() => startBenchServer(socket, { env, timeoutMs: START_TIMEOUT_MS }));
   const gateway = await launch(() =>
     startChild({
       name: 'gateway',

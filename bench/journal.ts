@@ -23,14 +23,14 @@ import { pathToFileURL } from 'node:url';
 import { GrpcClient } from '../gateway/grpc/client.ts';
 import { checkReady } from '../gateway/grpc/readiness.ts';
 import { BatchCodec } from '../lib/grpc/batch-client.ts';
-import { portOf, startChild, type Child } from '../lib/child.ts';
+import { portOf, type Child } from '../lib/child.ts';
 import { compileBinary, loadServiceRoot, type Value } from '../lib/protobuf/index.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
 import { startSim } from '../test/support/stack.ts';
 import { VPP_SH } from '../test/support/real-vpp.ts';
 import { grpcBatch, routeRequest } from './batch.ts';
 import { fmt, sequential } from './measure.ts';
-import { benchStateDir } from './state-dir.ts';
+import { benchStateDir, startBenchServer } from './server.ts';
 
 export const UNARY = Number(process.env.BENCH_JOURNAL_UNARY ?? 4000);
 const BATCH = Number(process.env.BENCH_JOURNAL_BATCH ?? 200_000);
@@ -97,12 +97,10 @@ export async function startVpp(): Promise<BenchVpp> {
 
 /** `args`: more server flags (`--etcd` for the journal in etcd) */
 function startServer(socket: string, journal: BenchJournal, stateDir: string, args: string[] = []): Promise<Child> {
-  return startChild({
+  return startBenchServer(socket, {
     name: `server (journal ${journal})`,
-    entry: 'server/main.ts',
-    args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', ...args],
-    env: { LOG_LEVEL: 'warn', VPP_RPC_JOURNAL: journal, VPP_RPC_STATE_DIR: stateDir },
-    readyMessage: 'gRPC server listening',
+    stateDir,
+    args: ['--journal', journal, ...args],
   });
 }
 

@@ -10,7 +10,7 @@
  * routes, in a table of their own that is removed afterwards).
  * Prints a table and writes bench/RESULTS.md.
  */
-import { benchStateDir } from './state-dir.ts';
+import { startBenchServer } from './server.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { cpus, totalmem, type as osType, release } from 'node:os';
@@ -64,13 +64,7 @@ if (!useReal) {
   socket = join('/tmp', `vpp-rpc-bench-${process.pid}.sock`);
   children.push(await startSim(socket, ['--interfaces', String(DUMP)]));
 }
-const server = await startChild({
-  name: 'server',
-  entry: 'server/main.ts',
-  args: ['--vpp-socket', socket, '--listen', '127.0.0.1:0', '--metrics-listen', 'off', '--state-dir', benchStateDir()],
-  env,
-  readyMessage: 'gRPC server listening',
-});
+const server = await startBenchServer(socket, { env });
 children.push(server);
 const grpcTarget = `127.0.0.1:${portOf(server.ready.grpc)}`;
 const gateway = await startChild({

@@ -11,13 +11,13 @@
  *   npx tsx bench/stats-prometheus.ts     (alone)
  *   benchPrometheus(say)                  (from bench/run.ts; BENCH_PROMETHEUS=off skips it)
  */
-import { benchStateDir } from './state-dir.ts';
+import { startBenchServer } from './server.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { portOf, startChild, type Child } from '../lib/child.ts';
+import { portOf, type Child } from '../lib/child.ts';
 import { PROJECT_ROOT } from '../lib/project.ts';
 import { DEFAULT_VPP_METRICS_PATTERNS, VppMetricsExporter } from '../server/stats/prometheus.ts';
 import { statsReaderFactory } from '../server/stats/reader.ts';
@@ -107,21 +107,8 @@ export async function benchPrometheus(say: (s?: string) => void): Promise<number
 
     const reader = await timed(RUNS, () => source.dump(DEFAULT_VPP_METRICS_PATTERNS));
     const exported = await timed(RUNS, () => exporter.parts());
-    server = await startChild({
-      name: 'server',
-      entry: 'server/main.ts',
-      args: [
-        '--vpp-socket',
-        join(dir, 'api.sock'),
-        '--listen',
-        '127.0.0.1:0',
-        '--metrics-listen',
-        '127.0.0.1:0',
-        '--state-dir',
-        benchStateDir(),
-      ],
-      env: { LOG_LEVEL: 'warn' },
-      readyMessage: 'gRPC server listening',
+    server = await startBenchServer(join(dir, 'api.sock'), {
+      metricsListen: '127.0.0.1:0',
       timeoutMs: 300_000,
     });
     const url = `http://127.0.0.1:${portOf(server.ready.metrics)}/metrics`;
