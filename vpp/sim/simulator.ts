@@ -7,6 +7,7 @@
  * restarts with new message ids, malformed frames, stalls.
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { closeUnix, listenUnix } from '../../lib/unix-socket.ts';
@@ -82,6 +83,7 @@ export class VppSimulator extends EventEmitter<{
     this.opts = opts;
     this.log = opts.log ?? pino({ level: 'silent' });
     this.pid = opts.vpePid ?? process.pid;
+    this.startedAt = lastBootAt(opts.socketPath);
     this.reset();
     this.protocol = new VppProtocol({
       ...opts,
@@ -302,6 +304,7 @@ export class VppSimulator extends EventEmitter<{
     const o = this.opts;
     const startedAt = Math.max(Date.now(), this.startedAt + 1000);
     this.startedAt = startedAt;
+    keepBootAt(this.opts.socketPath, startedAt);
     this.world = {
       vpePid: this.pid,
       state: new SimState({ ...DEFAULT_SYSTEM, ...o.system, vpePid: this.pid, startedAt }, o.interfaces),
@@ -350,4 +353,28 @@ export class VppSimulator extends EventEmitter<{
 
 function clientOf(s: Session): SimClient {
   return { clientIndex: s.clientIndex, name: s.clientName };
+}
+
+/**
+ * VPP takes a second or more to start, so a VPP killed and started again in its folder always
+ * shows a later /sys/boottime (whole seconds). A simulator starts in milliseconds: it keeps its
+ * boot time beside its socket (`api.sock.boottime`), and one started on that socket within the
+ * same second takes the next.
+ */
+const bootFile = (socketPath: string): string => `${socketPath}.boottime`;
+
+function lastBootAt(socketPath: string): number {
+  try {
+    return Number(readFileSync(bootFile(socketPath), 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function keepBootAt(socketPath: string, startedAt: number): void {
+  try {
+    writeFileSync(bootFile(socketPath), String(startedAt));
+  } catch {
+    // a folder the simulator cannot write: restarts within one second then share a boot time
+  }
 }
