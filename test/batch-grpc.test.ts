@@ -51,7 +51,12 @@ interface Outcome {
 async function runBatch(
   target: string,
   items: BatchItem[],
-  opts: { deadline?: number; onAnswer?: (a: BatchAnswer, call: grpc.ClientDuplexStream<Buffer, Buffer>) => void } = {},
+  opts: {
+    deadline?: number;
+    onAnswer?: (a: BatchAnswer, call: grpc.ClientDuplexStream<Buffer, Buffer>) => void;
+    /** hold the items from `index` on until `until` settles */
+    pause?: { index: number; until: Promise<unknown> };
+  } = {},
 ): Promise<Outcome> {
   const client = new grpc.Client(target, grpc.credentials.createInsecure());
   const call = openBatch(client, opts.deadline ? { deadline: Date.now() + opts.deadline } : {});
@@ -67,7 +72,8 @@ async function runBatch(
   });
   let stopped = false;
   void ended.then(() => (stopped = true));
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
+    if (i === opts.pause?.index) await Promise.race([opts.pause.until, ended]);
     if (stopped) break;
     if (!call.write(codec.encode(item))) await Promise.race([new Promise((r) => call.once('drain', r)), ended]);
   }
@@ -333,13 +339,18 @@ function batchSuite(env: () => { stack: Stack; killVpp: () => Promise<void> }): 
     const { stack, killVpp } = env();
     const items = Array.from({ length: 50_000 }, (_, i) => routeItem(i, 11 + (i >> 16)));
     let killed = false;
+    let gone!: () => void;
+    const vppGone = new Promise<void>((resolve) => (gone = resolve));
+    // the items after the first 2,000 wait for the kill: a VPP faster than the journal's syncs
+    // would otherwise have carried out the whole batch by the time answer 1000 arrives
     const out = await runBatch(stack.grpcTarget, items, {
       onAnswer: (a) => {
         if (a.id === 1000n && !killed) {
           killed = true;
-          void killVpp();
+          void killVpp().then(gone);
         }
       },
+      pause: { index: 2000, until: vppGone },
     });
     assert.ok(killed);
     assert.equal(out.code, grpc.status.UNAVAILABLE, out.details);

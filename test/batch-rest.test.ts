@@ -32,6 +32,8 @@ interface BatchOpts {
   countOnly?: boolean;
   /** do not read the response until this resolves */
   readAfter?: Promise<void>;
+  /** hold the lines from `index` on until `until` settles */
+  pause?: { index: number; until: Promise<unknown> };
   /** called after each line written, with the number written */
   onWritten?: (n: number) => void;
   /** end the body before its n lines once this says so (every line written is still answered) */
@@ -102,11 +104,18 @@ function batch(
     );
     req.on('error', (e) => (aborted ? undefined : reject(e)));
     let i = 0;
+    let paused = false;
     const write = (): void => {
       while (i < n && !aborted && !o.enough?.()) {
+        if (o.pause && i >= o.pause.index && !paused) {
+          paused = true;
+          void o.pause.until.then(write);
+          return;
+        }
         // a few hundred lines per write: the way a client streams a file
         let chunk = '';
-        for (let k = 0; k < 256 && i < n; k++) chunk += line(i++) + '\n';
+        const upTo = o.pause && !paused ? Math.min(n, o.pause.index) : n;
+        for (let k = 0; k < 256 && i < upTo; k++) chunk += line(i++) + '\n';
         const more = req.write(chunk);
         o.onWritten?.(i);
         if (!more) {
@@ -361,10 +370,15 @@ function battery(start: () => Promise<{ stack: Stack; kill(): Promise<void> }>, 
   it('answers every item when VPP is killed mid-batch: replies, then UNAVAILABLE, none twice', async () => {
     const n = 50_000;
     let killed: Promise<void> | undefined;
+    let gone!: () => void;
+    const vppGone = new Promise<void>((resolve) => (gone = resolve));
+    // the lines after the first 4,000 wait for the kill: a VPP faster than the journal's syncs
+    // would otherwise have carried out the whole batch by the time answer 2000 arrives
     const r = await batch(stack.rest, '/Ip/IpRouteAddDel/batch', n, (i) => route(8, i), {
       onAnswer: (_a, i) => {
-        if (i === 2000) killed = killVpp();
+        if (i === 2000) killed = killVpp().then(gone);
       },
+      pause: { index: 4000, until: vppGone },
     });
     await killed;
     assert.equal(r.answers.length, n);
