@@ -213,6 +213,8 @@ class BatchStream {
         slot.done = true;
         slot.failure = refused;
         env.observer.end(rpc!, refused.code, slot.startedAt, refused);
+        // refused because VPP is away: the batch ends as when a request of it finds VPP gone
+        if (env.client.unavailable()) this.vppGone(slot, refused);
         this.failed(slot);
       } else
         env.client
@@ -267,17 +269,21 @@ class BatchStream {
       const failure = toStatus(err, rpc.vpp.request);
       slot.failure = failure;
       observer.end(rpc, failure.code, slot.startedAt, failure);
-      if (err instanceof VppClientError && (err.code === 'DISCONNECTED' || err.code === 'CLOSED')) {
-        this.stop ??= rpcFailure(
-          status.UNAVAILABLE,
-          `VPP went away during the batch (item ${String(slot.id)}: ${failure.message}); ` +
-            'every item sent to VPP was answered, the items after them were not sent',
-        );
-        this.pause();
-      }
+      if (err instanceof VppClientError && (err.code === 'DISCONNECTED' || err.code === 'CLOSED'))
+        this.vppGone(slot, failure);
       this.failed(slot);
     }
     this.scheduleFlush();
+  }
+
+  /** VPP went away: no item after this one is sent, and the batch ends UNAVAILABLE saying so. */
+  private vppGone(slot: Slot, failure: RpcFailure): void {
+    this.stop ??= rpcFailure(
+      status.UNAVAILABLE,
+      `VPP went away during the batch (item ${String(slot.id)}: ${failure.message}); ` +
+        'every item sent to VPP was answered, the items after them were not sent',
+    );
+    this.pause();
   }
 
   /** The journal kept a write this batch carried out (or says why it could not): its answer may leave. */
