@@ -408,7 +408,7 @@ describeEtcd('etcd client', () => {
       const victim = role === 'leader' ? await cluster.leader() : await follower();
       const c = newClient({ endpoints: startingWith(victim), requestTimeoutMs: 2000 });
       await c.get('frozen/x');
-      victim.freeze();
+      await victim.freeze();
       const errors: string[] = [];
       let done = false;
       await waitFor(
@@ -446,9 +446,9 @@ describeEtcd('etcd client', () => {
     const victim = await follower();
     const c = newClient({ endpoints: [victim.endpoint], requestTimeoutMs: 1500 });
     await c.get('unknown/x');
-    // sent to a member that has just answered; it stops before it reads the write
+    // sent, without a Status first, to a member that answered a moment ago and has stopped since
+    await victim.freeze();
     const put = c.put('unknown/a', 'v');
-    victim.freeze();
     const e = await failure(put, 1500 + SLACK_MS, 'a write to a frozen member');
     assert.equal(e.outcomeUnknown, true, e.message);
     assert.equal(e.endpoint, victim.endpoint);

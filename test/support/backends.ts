@@ -11,6 +11,7 @@ import { after, before } from 'node:test';
 import { simControl } from './http.ts';
 import { describeRealVpp, describeSim, startRealVpp, type RealVpp } from './real-vpp.ts';
 import { untilReady } from './ready.ts';
+import { stopProcess } from './stopped.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
 
 export type BackendKind = 'sim' | 'real';
@@ -86,7 +87,7 @@ export const realBackend: Backend = {
         await vpp.restart();
       },
       async freezeVpp() {
-        vpp.signal('SIGSTOP');
+        await stopProcess(vpp.pid, 'VPP');
         return async () => vpp.signal('SIGCONT');
       },
     });

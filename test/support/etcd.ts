@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, describe } from 'node:test';
 import { EtcdClient } from '../../lib/etcd/index.ts';
 import { waitFor } from './observe.ts';
+import { stopProcess } from './stopped.ts';
 
 export const ETCD = '/usr/bin/etcd';
 
@@ -33,8 +34,8 @@ export interface EtcdMember {
   kill(): Promise<void>;
   /** SIGTERM: a clean stop; resolves once the process is gone */
   stop(): Promise<void>;
-  /** SIGSTOP: the process hangs, its connections stay open */
-  freeze(): void;
+  /** SIGSTOP, resolved once every thread has stopped: the process hangs, its connections stay open */
+  freeze(): Promise<void>;
   /** SIGCONT */
   thaw(): void;
   /** start it again on its data and ports (after kill or stop); does not wait for it to serve */
@@ -151,8 +152,8 @@ export async function startEtcdCluster(opts: { size?: number } = {}): Promise<Et
         await signalled('SIGTERM');
         clearTimeout(killer);
       },
-      freeze() {
-        proc?.kill('SIGSTOP');
+      async freeze() {
+        if (proc && running()) await stopProcess(proc.pid!, `etcd ${s.name}`);
       },
       thaw() {
         proc?.kill('SIGCONT');
