@@ -15,7 +15,7 @@ import {
 import { VppClientError, type VppClient } from '../vpp/client/index.ts';
 import type { Value } from '../vpp/codec/types.ts';
 import type { StreamQueue } from '../vpp/client/queue.ts';
-import type { Journal, JournalRpcInfo } from './journal/journal.ts';
+import type { Journal, JournalRpcInfo, WrittenAhead } from './journal/journal.ts';
 import type { Rpc, RpcId } from './rpcs.ts';
 import { rpcFailure, toStatus, type RpcFailure } from './status.ts';
 
@@ -74,16 +74,27 @@ export function unaryHandler(rpc: Rpc, opts: HandlerOptions): handleUnaryCall<Bu
     const refused = journal?.gate();
     if (refused) return fail(refused);
     // no cancellation signal: VPP acts on the request anyway, and grpc-js drops a late answer
-    opts.client.request(name, value, { timeoutMs: timeoutOf(call, opts.defaultTimeoutMs) }).then((reply) => {
-      const answer = (err?: RpcFailure): void => {
-        if (err) return fail(err);
-        opts.observer.end(rpc, status.OK, startedAt);
-        callback(null, reply);
-      };
-      // the answer leaves once the journal keeps the write: a caller never sees a change it would lose
-      if (kept) journal!.record(kept, call.request, value, reply, answer);
-      else answer();
-    }, fail);
+    const replied = opts.client.request(name, value, { timeoutMs: timeoutOf(call, opts.defaultTimeoutMs) });
+    // kept while VPP works on it, when it can be (VPP answers after the request has gone: no answer comes before this runs)
+    let ahead: WrittenAhead | undefined;
+    if (kept) opts.client.afterSend(() => (ahead = journal!.writeAhead(kept, call.request, value)));
+    replied.then(
+      (reply) => {
+        const answer = (err?: RpcFailure): void => {
+          if (err) return fail(err);
+          opts.observer.end(rpc, status.OK, startedAt);
+          callback(null, reply);
+        };
+        // the answer leaves once the journal keeps the write: a caller never sees a change it would lose
+        if (ahead) journal!.settleAhead(ahead, true, answer);
+        else if (kept) journal!.record(kept, call.request, value, reply, answer, true);
+        else answer();
+      },
+      (err: unknown) => {
+        if (ahead) journal!.settleAhead(ahead, false, () => fail(err));
+        else fail(err);
+      },
+    );
   };
 }
 

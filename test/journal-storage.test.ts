@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FILE_MAGIC } from '../server/journal/file-store.ts';
 import { encodeEntry, scanRecords } from '../server/journal/record.ts';
+import { post } from './support/http.ts';
 import { exportJournal, journalStatus, rest, restBatch } from './support/journal.ts';
 import { waitFor } from './support/observe.ts';
 import { untilReady } from './support/ready.ts';
@@ -70,6 +71,46 @@ describe('journal storage', () => {
       assert.equal((await journalStatus(stack)).entries, '3');
       await rest(stack, 'Interface/CreateLoopback');
       assert.equal((await exportJournal(stack)).length, 4);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('keeps no write VPP refused, also once the server starts again', async () => {
+    const stack = await startStack();
+    try {
+      await untilReady(stack);
+      await rest(stack, 'Ip/IpTableAddDel', { is_add: true, table: { table_id: 7 } });
+      await rest(stack, 'Ip/IpRouteAddDel', route(1));
+      // one at a time, as a lone client writes: each is kept while VPP works on it, then undone when VPP refuses
+      for (const [call, body] of [
+        ['Interface/SwInterfaceSetFlags', { sw_if_index: 4000, flags: ['IF_STATUS_API_FLAG_ADMIN_UP'] }],
+        ['Interface/SwInterfaceAddDelAddress', { sw_if_index: 4000, is_add: true, prefix: '192.0.2.9/24' }],
+      ] as const) {
+        const r = await post(`${stack.rest}/${call}/request`, body);
+        assert.notEqual(r.status, 200, `${call}: ${r.text}`);
+        assert.match(r.text, /INVALID_SW_IF_INDEX|-2\b/, r.text);
+      }
+      await rest(stack, 'Ip/IpRouteAddDel', route(3));
+      const kept = async (): Promise<string[]> =>
+        (await exportJournal(stack)).map((l) =>
+          l.rpc === 'Ip/IpRouteAddDel' ? (l.request as { route: { prefix: string } }).route.prefix : String(l.rpc),
+        );
+      const expected = ['Ip/IpTableAddDel', '10.0.0.1/32', '10.0.0.3/32'];
+      assert.deepEqual(await kept(), expected);
+      assert.equal((await journalStatus(stack)).entries, '3');
+      // on disk, a refused write is either absent or undone by a VOID record after it
+      const records = scanRecords(readFileSync(join(stack.stateDir, 'journal')), FILE_MAGIC.length).records;
+      const voided = new Set(records.flatMap((r) => (r.type === 'void' ? [r.seq] : [])));
+      const refusedOnDisk = records.filter((r) => r.type === 'entry' && r.entry.rpc.startsWith('/vpp.interface.'));
+      for (const r of refusedOnDisk) assert.ok(r.type === 'entry' && voided.has(r.entry.seq), JSON.stringify(r));
+      console.log(`# ${refusedOnDisk.length} of the 2 refused writes were written before VPP answered, then voided`);
+
+      await stack.server.kill();
+      await stack.restartServer();
+      await untilReady(stack);
+      assert.deepEqual(await kept(), expected);
+      assert.equal((await journalStatus(stack)).entries, '3');
     } finally {
       await stack.stop();
     }

@@ -237,7 +237,7 @@ export class EtcdStore implements JournalStore {
     );
   }
 
-  /** An append as keys: its entries put, the instance put, the entries it removed deleted, in that order. */
+  /** An append as keys: its entries put, the instance put, the entries it removed or voided deleted, in that order. */
   private changesOf(w: StoreWrite): Change[] {
     const changes: Change[] = w.entries.map((e) => ({
       put: true,
@@ -246,7 +246,9 @@ export class EtcdStore implements JournalStore {
       value: e.bytes,
     }));
     if (w.instance) changes.push({ put: true, key: this.instanceKey, value: w.instance });
-    for (const seq of w.forget) changes.push({ put: false, key: this.entryKey(seq), seq });
+    // an entry VPP refused goes as one that compaction removed: etcd keeps entries, not a log
+    for (const seq of [...w.forget, ...(w.voided ?? []).map((v) => v.seq)])
+      changes.push({ put: false, key: this.entryKey(seq), seq });
     return changes;
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FILE_MAGIC, FileStore, JOURNAL_FILE } from './file-store.ts';
-import { encodeEntry, encodeInstance, scanRecords, type JournalEntry } from './record.ts';
+import { encodeEntry, encodeInstance, encodeVoid, scanRecords, type JournalEntry } from './record.ts';
 import { JournalStoreError } from './store.ts';
 
 const dirs: string[] = [];
@@ -48,6 +48,7 @@ describe('journal records', () => {
     assert.equal(scan.validBytes, bytes.length);
     assert.deepEqual(scan.records[0], { type: 'entry', entry: e });
     assert.deepEqual(scan.records[1], { type: 'instance', instance: { boottime: 1.5e9, pid: 42 } });
+    assert.deepEqual(scanRecords(encodeVoid(2 ** 40 + 7)).records, [{ type: 'void', seq: 2 ** 40 + 7 }]);
   });
 
   it('tell a torn last record from damage in the middle', () => {
@@ -91,6 +92,32 @@ describe('journal file', () => {
     assert.deepEqual(
       opened.records.map((r) => (r.type === 'entry' ? r.entry.seq : 'instance')),
       [1, 2, 3, 'instance', 4],
+    );
+    await again.close();
+  });
+
+  it('writes at once when nothing else is being written, and waits its turn otherwise', async () => {
+    const dir = tempDir();
+    const store = new FileStore(dir);
+    await store.open();
+    const file = join(dir, JOURNAL_FILE);
+    const bytes = (e: JournalEntry) => ({ seq: e.seq, bytes: encodeEntry(e) });
+    assert.equal(store.writeNow({ entries: [bytes(entry(1))], forget: [] }), true);
+    // on disk before anything else ran
+    assert.equal(statSync(file).size, store.bytes);
+    const gathered = append(store, [entry(2)]);
+    // a write now would overtake the one gathered
+    assert.equal(store.writeNow({ entries: [bytes(entry(3))], forget: [] }), false);
+    assert.equal(await gathered, undefined);
+    const voided = [{ seq: 1, bytes: encodeVoid(1) }];
+    assert.equal(store.writeNow({ entries: [bytes(entry(3))], forget: [], voided }), true);
+    await store.close();
+    const again = new FileStore(dir);
+    assert.deepEqual(
+      (await again.open()).records.map((r) =>
+        r.type === 'entry' ? r.entry.seq : r.type === 'void' ? `void ${r.seq}` : r.type,
+      ),
+      [1, 2, 3, 'void 1'],
     );
     await again.close();
   });

@@ -14,7 +14,9 @@ export interface Group {
   /** the last instance record appended, if any */
   instance: Buffer | undefined;
   forget: number[];
-  /** bytes of the entries and the instance */
+  /** VOID records of entries VPP refused after they were written */
+  voided: { seq: number; bytes: Buffer }[];
+  /** bytes of the entries, the VOID records and the instance */
   bytes: number;
   /** the highest entry seq in the group (0: none) */
   lastSeq: number;
@@ -27,6 +29,8 @@ export class GroupCommit {
   private open: Group | undefined;
   private flushQueued = false;
   private chain: Promise<void> = Promise.resolve();
+  /** writes and other steps queued or running */
+  private running = 0;
 
   /** `write` makes a group durable, or throws why it could not (every append of the group gets the error). */
   constructor(private readonly write: (group: Group) => Promise<void>) {}
@@ -36,6 +40,7 @@ export class GroupCommit {
       entries: [],
       instance: undefined,
       forget: [],
+      voided: [],
       bytes: 0,
       lastSeq: 0,
       writes: [],
@@ -52,6 +57,10 @@ export class GroupCommit {
       g.bytes += w.instance.length;
     }
     for (const seq of w.forget) g.forget.push(seq);
+    for (const v of w.voided ?? []) {
+      g.voided.push(v);
+      g.bytes += v.bytes.length;
+    }
     g.writes.push(w);
     g.done.push(done);
     if (this.flushQueued) return;
@@ -62,21 +71,33 @@ export class GroupCommit {
           this.flushQueued = false;
           const group = this.open;
           this.open = undefined;
-          if (!group) return;
-          let err: Error | undefined;
+          if (!group) return undefined;
           try {
             await this.write(group);
+            return { group, err: undefined };
           } catch (e) {
-            err = e as Error;
+            return { group, err: e as Error };
           }
-          for (const cb of group.done) cb(err);
-        }),
+          // the appends are told once the write is off the queue: a write made at once from their callbacks is not held back
+        }).then((written) => written?.group.done.forEach((cb) => cb(written.err))),
     );
+  }
+
+  /** Whether nothing is gathered, queued or being written: a write made now comes after every earlier one. */
+  get idle(): boolean {
+    return !this.open && !this.flushQueued && this.running === 0;
   }
 
   /** Runs `op` after every write queued before it; the queue itself never fails. */
   run<T>(op: () => Promise<T> | T): Promise<T> {
-    const result = this.chain.then(op);
+    this.running++;
+    const result = this.chain.then(async () => {
+      try {
+        return await op();
+      } finally {
+        this.running--;
+      }
+    });
     this.chain = result.then(
       () => {},
       () => {},

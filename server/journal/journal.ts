@@ -20,7 +20,7 @@ import type { IndexModel } from '../../vpp/api/indexes.ts';
 import { rpcFailure, toStatus, type RpcFailure } from '../status.ts';
 import { describeInstance, sameInstance } from './instance.ts';
 import { LiveSet, type JournalRpc, type LiveEntry } from './live-set.ts';
-import { encodeEntry, encodeInstance, type JournalEntry, type VppInstance } from './record.ts';
+import { encodeEntry, encodeInstance, encodeVoid, type JournalEntry, type VppInstance } from './record.ts';
 import { replay, type ReplayReport, type ReplayRpc } from './replay.ts';
 import { JournalRules, keepsCliCommand } from './rules.ts';
 import type { JournalStore } from './store.ts';
@@ -61,6 +61,16 @@ export interface JournalOptions {
   idleRewriteMs?: number;
 }
 
+/** A write kept before VPP answered it (Journal.writeAhead). */
+export interface WrittenAhead {
+  entry: JournalEntry;
+  bytes: Buffer;
+  rpc: JournalRpcInfo;
+  value: Value;
+  /** why the store could not keep it */
+  error?: Error;
+}
+
 /** The journal's figures for metrics. */
 export interface JournalCounters {
   appends: number;
@@ -97,6 +107,8 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
   private reloading: Promise<void> | undefined;
   private rewriteTimer: NodeJS.Timeout | undefined;
   private rewriting: Promise<void> | undefined;
+  /** the write kept before VPP answered it (writeAhead), until VPP does */
+  private ahead: WrittenAhead | undefined;
   readonly counters: JournalCounters = { appends: 0, appendFailures: 0, replays: 0, replayFailures: 0 };
 
   constructor(private readonly o: JournalOptions) {
@@ -139,13 +151,18 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
 
   private load(records: Awaited<ReturnType<JournalStore['open']>>['records']): void {
     this.live.clear();
+    // entries VPP refused after they were written never reach the live set: a refused delete compacts nothing
+    const voided = new Set<number>();
+    for (const r of records) if (r.type === 'void') voided.add(r.seq);
     for (const r of records) {
       if (r.type === 'instance') {
         this.instance = r.instance;
         continue;
       }
+      if (r.type === 'void') continue;
       const e = r.entry;
       this.nextSeq = Math.max(this.nextSeq, e.seq + 1);
+      if (voided.has(e.seq)) continue;
       const rpc = this.o.rpcs(e.rpc);
       let value: Value = {};
       if (rpc)
@@ -203,6 +220,8 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
     value: Value,
     reply: Value | undefined,
     done: (err?: RpcFailure) => void,
+    /** a lone unary call: with nothing else waiting on VPP, the write is made at once rather than gathered */
+    lone = false,
   ): void {
     if (!this.keeps(rpc.message, value)) return done();
     // a write answered just before VPP went away is kept: the replay into the next VPP puts it back
@@ -217,19 +236,92 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
     };
     const bytes = encodeEntry(entry);
     const { live, removed } = this.live.add(entry, bytes, rpc, value);
-    this.o.store.append(
-      { entries: [{ seq: entry.seq, bytes }], forget: live ? removed : [...removed, entry.seq] },
-      (err) => {
-        if (!err) {
-          this.counters.appends++;
-          this.scheduleRewrite();
-          return done();
-        }
-        this.counters.appendFailures++;
-        this.storeFailed(err);
-        done(this.notKept(rpc.message, err.message));
-      },
-    );
+    const kept = (err?: Error): void => {
+      if (!err) {
+        this.counters.appends++;
+        this.scheduleRewrite();
+        return done();
+      }
+      this.counters.appendFailures++;
+      this.storeFailed(err);
+      done(this.notKept(rpc.message, err.message));
+    };
+    const write = { entries: [{ seq: entry.seq, bytes }], forget: live ? removed : [...removed, entry.seq] };
+    // no group to gather: the write is made at once
+    if (lone && this.o.client.inFlight === 0 && this.o.store.writeNow) {
+      try {
+        if (this.o.store.writeNow(write)) return kept();
+      } catch (e) {
+        return kept(e as Error);
+      }
+    }
+    this.o.store.append(write, kept);
+  }
+
+  /**
+   * Keeps a write just sent to VPP now, while VPP carries it out, rather than
+   * once it answered: the store's sync overlaps VPP's work instead of adding
+   * to the answer's time. Only for a request whose record needs nothing from
+   * the reply (it makes VPP hand out no index), and only while the journal is
+   * quiet: it is the one request VPP has not answered and the store writes
+   * nothing else, so that the journal's order stays the order in which VPP
+   * carried the writes out. VPP's answer goes to settleAhead(). Undefined when
+   * the write must wait for VPP's answer (record()).
+   */
+  writeAhead(rpc: JournalRpcInfo, request: Buffer, value: Value): WrittenAhead | undefined {
+    const store = this.o.store;
+    if (this._state !== 'ready' || this.ahead || !store.writeNow || this.o.client.inFlight !== 1) return undefined;
+    if (this.o.indexes.allocatedBy(rpc.message).length > 0 || !this.keeps(rpc.message, value)) return undefined;
+    const entry: JournalEntry = {
+      seq: this.nextSeq,
+      rpc: rpc.path,
+      request,
+      refs: this.live.refsOf(rpc.message, value),
+      allocated: undefined,
+    };
+    const ahead: WrittenAhead = { entry, bytes: encodeEntry(entry), rpc, value };
+    try {
+      if (!store.writeNow({ entries: [{ seq: entry.seq, bytes: ahead.bytes }], forget: [] })) return undefined;
+    } catch (e) {
+      ahead.error = e as Error;
+      this.storeFailed(ahead.error);
+    }
+    this.nextSeq++;
+    this.ahead = ahead;
+    return ahead;
+  }
+
+  /**
+   * VPP answered a write kept by writeAhead(): with success (`ok`), the entry
+   * joins the live set; refused (or no answer), a VOID record undoes it before
+   * the refusal is answered, so that no restart replays it. `done` as for record().
+   */
+  settleAhead(ahead: WrittenAhead, ok: boolean, done: (err?: RpcFailure) => void): void {
+    if (this.ahead === ahead) this.ahead = undefined;
+    const { entry, rpc } = ahead;
+    if (ahead.error) {
+      if (!ok) return done();
+      this.counters.appendFailures++;
+      return done(this.notKept(rpc.message, ahead.error.message));
+    }
+    if (!ok) {
+      const voided = [{ seq: entry.seq, bytes: encodeVoid(entry.seq) }];
+      this.o.store.append({ entries: [], forget: [], voided }, (err) => {
+        if (err) this.storeFailed(err);
+        done();
+      });
+      return;
+    }
+    // a store read again meanwhile (after a failed write) has the entry already
+    if (!this.live.get(entry.seq)) {
+      const { live, removed } = this.live.add(entry, ahead.bytes, rpc, ahead.value);
+      const forget = live ? removed : [...removed, entry.seq];
+      if (forget.length && !this.o.store.keepsRemoved)
+        this.o.store.append({ entries: [], forget }, (err) => err && this.storeFailed(err));
+    }
+    this.counters.appends++;
+    this.scheduleRewrite();
+    done();
   }
 
   private notKept(message: string, why: string): RpcFailure {
@@ -390,6 +482,9 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
 
   private *snapshot(upTo: number): Iterable<Buffer> {
     for (const e of this.live.values()) if (e.entry.seq <= upTo) yield e.bytes;
+    // written, VPP has not answered yet: its VOID record, if it comes, follows in the new file
+    const ahead = this.ahead;
+    if (ahead && !ahead.error && ahead.entry.seq <= upTo) yield ahead.bytes;
     if (this.instance) yield encodeInstance(this.instance);
   }
 

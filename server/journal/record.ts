@@ -8,6 +8,8 @@
  *               | u32 meta length | meta (JSON: refs, allocated; may be empty)
  *               | request (the RPC's protobuf message, to the end)
  *     INSTANCE: JSON of the VPP instance the entries were applied to
+ *     VOID:     u32 seq high | u32 seq low: the entry of that seq, written
+ *               before VPP answered (journal.ts, writeAhead), was refused
  *
  * The CRC tells a record written whole from one torn by a crash or a power
  * loss. The request travels as the protobuf bytes the RPC takes, so that a
@@ -18,6 +20,7 @@ import { crc32 } from 'node:zlib';
 export const RECORD_HEADER = 8;
 const ENTRY = 1;
 const INSTANCE = 2;
+const VOID = 3;
 /** the largest body the journal writes: a request is at most the server's message size (16 MiB by default) */
 export const MAX_BODY = 256 * 1024 * 1024;
 
@@ -50,7 +53,8 @@ export interface VppInstance {
   pid: number;
 }
 
-export type JournalRecord = { type: 'entry'; entry: JournalEntry } | { type: 'instance'; instance: VppInstance };
+export type JournalRecord =
+  { type: 'entry'; entry: JournalEntry } | { type: 'instance'; instance: VppInstance } | { type: 'void'; seq: number };
 
 function frame(body: Buffer): Buffer {
   body.writeUInt32BE(body.length - RECORD_HEADER, 0);
@@ -71,8 +75,7 @@ export function encodeEntry(e: JournalEntry): Buffer {
   const out = Buffer.allocUnsafe(RECORD_HEADER + 1 + 8 + 2 + rpc.length + 4 + meta.length + e.request.length);
   let p = RECORD_HEADER;
   out[p++] = ENTRY;
-  out.writeUInt32BE(Math.floor(e.seq / 2 ** 32), p);
-  out.writeUInt32BE(e.seq >>> 0, p + 4);
+  writeSeq(out, p, e.seq);
   p += 8;
   out.writeUInt16BE(rpc.length, p);
   p += 2;
@@ -92,6 +95,20 @@ export function encodeInstance(i: VppInstance): Buffer {
   return frame(out);
 }
 
+export function encodeVoid(seq: number): Buffer {
+  const out = Buffer.allocUnsafe(RECORD_HEADER + 1 + 8);
+  out[RECORD_HEADER] = VOID;
+  writeSeq(out, RECORD_HEADER + 1, seq);
+  return frame(out);
+}
+
+function writeSeq(out: Buffer, p: number, seq: number): void {
+  out.writeUInt32BE(Math.floor(seq / 2 ** 32), p);
+  out.writeUInt32BE(seq >>> 0, p + 4);
+}
+
+const readSeq = (body: Buffer, p: number): number => body.readUInt32BE(p) * 2 ** 32 + body.readUInt32BE(p + 4);
+
 export class RecordError extends Error {
   override name = 'RecordError';
 }
@@ -103,10 +120,14 @@ export function decodeBody(body: Buffer): JournalRecord {
     const i = JSON.parse(body.subarray(1).toString('utf8')) as VppInstance;
     return { type: 'instance', instance: { boottime: Number(i.boottime) || 0, pid: Number(i.pid) || 0 } };
   }
+  if (type === VOID) {
+    if (body.length !== 9) throw new RecordError('void record of the wrong length');
+    return { type: 'void', seq: readSeq(body, 1) };
+  }
   if (type !== ENTRY) throw new RecordError(`unknown record type ${String(type)}`);
   if (body.length < 15) throw new RecordError('entry record too short');
   let p = 1;
-  const seq = body.readUInt32BE(p) * 2 ** 32 + body.readUInt32BE(p + 4);
+  const seq = readSeq(body, p);
   p += 8;
   const rpcLength = body.readUInt16BE(p);
   p += 2;

@@ -11,6 +11,8 @@ export interface StoreWrite {
   instance?: Buffer;
   /** seqs of entries that compaction removed */
   forget: number[];
+  /** entries written before VPP answered, which VPP refused: their VOID records (record.ts) */
+  voided?: { seq: number; bytes: Buffer }[];
 }
 
 export interface OpenedJournal {
@@ -36,6 +38,13 @@ export interface JournalStore {
   reread(): Promise<JournalRecord[]>;
   /** Makes the write durable, then calls `done` (with the error when it could not). */
   append(write: StoreWrite, done: (err?: Error) => void): void;
+  /**
+   * Stores that can make a write durable without leaving the event loop (a
+   * local file) do so here when nothing else is being written, and return
+   * true; false when the write must go through append(). Throws
+   * JournalStoreError when the write failed. Optional.
+   */
+  writeNow?(write: StoreWrite): boolean;
   /**
    * Replaces what is kept by the records `records(upTo)` gives: every live
    * entry up to seq `upTo` (what the store has written), then the instance.

@@ -177,6 +177,16 @@ export class VppClient extends EventEmitter<{
     return this.conn?.inFlight ?? 0;
   }
 
+  /**
+   * Runs `fn` once the requests made so far have gone to VPP's socket: the
+   * transport gathers the frames of one tick into one write at the end of the
+   * tick (transport.ts), so work done right after request() would delay the
+   * request itself; work done here overlaps VPP's.
+   */
+  afterSend(fn: () => void): void {
+    process.nextTick(fn);
+  }
+
   /** Why a call made now would fail at once (VPP not responding, away, the client closed); undefined when connected. */
   unavailable(): VppClientError | undefined {
     try {
