@@ -3,6 +3,7 @@
  * collection, Swagger UI (from the swagger-ui-dist package, no network) and
  * a small index page. Files are read when asked for, not held in memory: the
  * OpenAPI document (4 MB) is adapted to this gateway at its first request.
+ * The docs page loads one module's part of it at a time (openapi-modules.ts).
  */
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,8 +11,13 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/log.ts';
 import { addFleet, type FleetDocumentOptions } from './fleet/openapi.ts';
+import { moduleDocument, moduleNames } from './openapi-modules.ts';
 
 export const OPENAPI_FILE = 'openapi.json';
+/** where one module's part of the document is served: `/openapi/Vpe.json` */
+export const MODULE_PATH = '/openapi';
+/** the module the docs page opens with: ShowVersion and the other calls of VPP's core */
+const FIRST_MODULE = 'Vpe';
 export const POSTMAN_FILE = 'vpp-rpc.postman_collection.json';
 
 const SWAGGER_ASSETS: Record<string, string> = {
@@ -27,7 +33,13 @@ function swaggerDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
 
-const DOCS_PAGE = `<!doctype html>
+/** Swagger UI with a module at a time (its top bar picks another), the first one's open. */
+function docsPage(modules: string[]): string {
+  const urls = modules.map((m) => ({ name: m, url: `${MODULE_PATH}/${encodeURIComponent(m)}.json` }));
+  const primary = modules.includes(FIRST_MODULE) ? FIRST_MODULE : modules[0];
+  // the JSON goes inside a script element: "<" escaped, so that no string in it can close the element
+  const config = JSON.stringify({ urls, 'urls.primaryName': primary }).replace(/</g, '\\u003c');
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -40,8 +52,7 @@ const DOCS_PAGE = `<!doctype html>
 <script src="/docs/swagger-ui-bundle.js"></script>
 <script src="/docs/swagger-ui-standalone-preset.js"></script>
 <script>
-window.ui = SwaggerUIBundle({
-  url: '/openapi.json',
+window.ui = SwaggerUIBundle(Object.assign(${config}, {
   dom_id: '#swagger-ui',
   deepLinking: true,
   filter: true,
@@ -50,11 +61,12 @@ window.ui = SwaggerUIBundle({
   tryItOutEnabled: false,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
   layout: 'StandaloneLayout',
-});
+}));
 </script>
 </body>
 </html>
 `;
+}
 
 /** The index's lines that differ on a gateway in front of a fleet: its nodes, its readiness, the header a call needs. */
 function indexLines(fleet: boolean): { nodes: string; ready: string; example: string } {
@@ -109,20 +121,22 @@ export interface DocsOptions {
 
 const BEARER = { type: 'http', scheme: 'bearer', description: "a token from the gateway's --auth-tokens file" };
 
+type ServedDocument = Parameters<typeof moduleDocument>[0] & {
+  servers?: unknown;
+  security?: unknown;
+  components?: { securitySchemes?: Record<string, unknown> };
+};
+
 /** The document as this gateway serves it: its routes are on this very origin, whatever port or host it has. */
-function servedDocument(file: Buffer, opts: DocsOptions, fleet: FleetDocumentOptions | undefined): Buffer {
-  const doc = JSON.parse(file.toString('utf8')) as {
-    servers?: unknown;
-    security?: unknown;
-    components?: { securitySchemes?: Record<string, unknown> };
-  };
+function servedDocument(file: Buffer, opts: DocsOptions, fleet: FleetDocumentOptions | undefined): ServedDocument {
+  const doc = JSON.parse(file.toString('utf8')) as ServedDocument;
   doc.servers = [{ url: '/', description: 'this gateway' }];
   if (opts.bearer) {
     doc.components = { ...doc.components, securitySchemes: { ...doc.components?.securitySchemes, bearer: BEARER } };
     doc.security = [{ bearer: [] }];
   }
   if (fleet) addFleet(doc, fleet);
-  return Buffer.from(JSON.stringify(doc));
+  return doc;
 }
 
 export function registerDocs(
@@ -140,8 +154,20 @@ export function registerDocs(
   };
   const openapiPath = pathOf(OPENAPI_FILE);
   const postmanPath = pathOf(POSTMAN_FILE);
-  /** the document as served, and the nodes it names */
-  let openapi: { nodes: string; bytes: Buffer } | undefined;
+  /** the document as served, its modules' parts as asked for, and the nodes it names */
+  let openapi:
+    { nodes: string; doc: ServedDocument; bytes: Buffer; modules: string[]; parts: Map<string, Buffer> } | undefined;
+  /** the document for the fleet's nodes now (made again when they change); undefined when it was not generated */
+  const served = (): typeof openapi => {
+    if (!openapiPath) return undefined;
+    const fleet = opts.fleet?.();
+    const nodes = fleet ? `fleet: ${fleet.nodes.join(',')}` : '';
+    if (openapi?.nodes !== nodes) {
+      const doc = servedDocument(readFileSync(openapiPath), opts, fleet);
+      openapi = { nodes, doc, bytes: Buffer.from(JSON.stringify(doc)), modules: moduleNames(doc), parts: new Map() };
+    }
+    return openapi;
+  };
   const missing = (file: string) => ({
     code: 5,
     message: `${file} was not generated: run \`make generate\``,
@@ -149,11 +175,27 @@ export function registerDocs(
   });
 
   app.get('/openapi.json', async (_req, reply) => {
-    if (!openapiPath) return reply.code(404).send(missing(OPENAPI_FILE));
-    const fleet = opts.fleet?.();
-    const nodes = fleet ? `fleet: ${fleet.nodes.join(',')}` : '';
-    if (openapi?.nodes !== nodes) openapi = { nodes, bytes: servedDocument(readFileSync(openapiPath), opts, fleet) };
-    return reply.header('content-type', 'application/json; charset=utf-8').send(openapi.bytes);
+    const doc = served();
+    if (!doc) return reply.code(404).send(missing(OPENAPI_FILE));
+    return reply.header('content-type', 'application/json; charset=utf-8').send(doc.bytes);
+  });
+  app.get(`${MODULE_PATH}/:file`, async (req, reply) => {
+    const doc = served();
+    if (!doc) return reply.code(404).send(missing(OPENAPI_FILE));
+    const file = (req.params as { file: string }).file;
+    const module = file.endsWith('.json') ? file.slice(0, -'.json'.length) : '';
+    let part = doc.parts.get(module);
+    if (!part && doc.modules.includes(module)) {
+      part = Buffer.from(JSON.stringify(moduleDocument(doc.doc, module)));
+      doc.parts.set(module, part);
+    }
+    if (!part)
+      return reply.code(404).send({
+        code: 5,
+        message: `no module ${JSON.stringify(module)} in the OpenAPI document: ${MODULE_PATH}/<module>.json, a module being one of its tags (Vpe, Interface, Ip…)`,
+        details: [],
+      });
+    return reply.header('content-type', 'application/json; charset=utf-8').send(part);
   });
   app.get('/postman.json', async (_req, reply) =>
     postmanPath
@@ -165,7 +207,11 @@ export function registerDocs(
   );
 
   const dir = swaggerDir();
-  app.get('/docs', async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(DOCS_PAGE));
+  app.get('/docs', async (_req, reply) => {
+    const doc = served();
+    if (!doc) return reply.code(404).send(missing(OPENAPI_FILE));
+    return reply.header('content-type', 'text/html; charset=utf-8').send(docsPage(doc.modules));
+  });
   app.get('/docs/', async (_req, reply) => reply.redirect('/docs'));
   app.get('/docs/:file', async (req, reply) => {
     const file = (req.params as { file: string }).file;

@@ -25,11 +25,10 @@ const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'opena
  */
 const LONGEST_FIRST = [
   'test/journal.test.ts',
-  'test/docs-browser.test.ts',
+  'test/journal-server-kill.test.ts',
   'test/fleet-etcd.test.ts',
   'test/batch-rest.test.ts',
   'test/faults.test.ts',
-  'test/journal-server-kill.test.ts',
   'test/hostile.test.ts',
   'test/journal-etcd.test.ts',
   'test/postman.test.ts',
@@ -42,6 +41,7 @@ const LONGEST_FIRST = [
   'test/batch-grpc.test.ts',
   'test/stats.test.ts',
   'test/journal-export.test.ts',
+  'test/docs-browser.test.ts',
   'test/examples.test.ts',
   'test/readiness.test.ts',
   'test/gateway-failfast.test.ts',

@@ -267,6 +267,17 @@ forEachBackend('REST gateway', (backend) => {
     assert.ok((doc.json as { paths: Record<string, unknown> }).paths['/Vpe/ShowVersion/request']);
     const docs = await request(url('/docs'));
     assert.match(docs.text, /swagger-ui-bundle\.js/);
+    // a module at a time: the page names each part, and a part is the module's operations
+    assert.match(docs.text, /"url":"\/openapi\/Interface\.json"/);
+    const part = await request(url('/openapi/Vpe.json'));
+    assert.ok((part.json as { paths: Record<string, unknown> }).paths['/Vpe/ShowVersion/request']);
+    assert.equal(
+      (part.json as { paths: Record<string, unknown> }).paths['/Interface/CreateLoopback/request'],
+      undefined,
+    );
+    const none = await request(url('/openapi/NoSuchModule.json'));
+    assert.equal(none.status, 404);
+    assert.match((none.json as { message: string }).message, /^no module "NoSuchModule" in the OpenAPI document/);
     assert.equal((await request(url('/docs/swagger-ui-bundle.js'))).status, 200);
     assert.match((await request(url('/'))).text, /href="\/docs"/);
     assert.deepEqual((await request(url('/healthz'))).json, { status: 'ok' });

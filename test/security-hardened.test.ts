@@ -202,10 +202,10 @@ describe('hardened deployment: TLS, mutual TLS, tokens, read-only', () => {
     const basic = await https.post('/Vpe/ShowVersion/request', undefined, { authorization: `Basic ${alpha}` });
     assert.equal(basic.status, 401);
     assert.equal((await https.post('/Vpe/ShowVersion/request', undefined, auth(beta))).status, 200);
-    for (const path of ['/healthz', '/readyz', '/docs', '/openapi.json', '/']) {
+    for (const path of ['/healthz', '/readyz', '/docs', '/openapi.json', '/openapi/Vpe.json', '/']) {
       const res = await https.open(path, {});
       assert.equal(res.status, 200, path);
-      if (path === '/openapi.json') {
+      if (path.startsWith('/openapi')) {
         const doc = (await res.json()) as {
           security: unknown;
           components: { securitySchemes: Record<string, unknown> };
