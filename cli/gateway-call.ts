@@ -10,6 +10,7 @@
  * would not be), and the gateway's own answer when the node is unknown (404)
  * or not ready (503), with no window between a look-up and the call.
  */
+import { ndjsonLines } from '../lib/ndjson-reader.ts';
 import { NDJSON_MEDIA_TYPE } from '../lib/wire-names.ts';
 import { askGateway, errorMessageOf, FleetError, gatewayHeaders, type GatewayOptions } from './fleet.ts';
 
@@ -33,28 +34,6 @@ function streamError(line: unknown): string | undefined {
   if (typeof line !== 'object' || line === null || Object.keys(line).length !== 1) return undefined;
   const e = (line as { error?: { code?: unknown; message?: unknown } }).error;
   return typeof e?.code === 'number' && typeof e.message === 'string' ? e.message : undefined;
-}
-
-/** Each NDJSON line of a response as it arrives; `stop` ends the read early. */
-async function eachLine(res: Response, onLine: (text: string) => boolean | void): Promise<void> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const text = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (text.trim() !== '' && onLine(text) === false) return;
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
 }
 
 /** Sends the call; throws a FleetError with the one line the user is told. */
@@ -90,13 +69,13 @@ export async function callThroughGateway(c: GatewayCall): Promise<void> {
     let seen = 0;
     let failure: string | undefined;
     try {
-      await eachLine(res, (text) => {
+      for await (const text of ndjsonLines(res.body!)) {
         failure = streamError(JSON.parse(text));
-        if (failure !== undefined) return false;
+        if (failure !== undefined) break;
         if (c.kind === 'dump' && !c.ndjson) items.push(text);
         else process.stdout.write(text + '\n');
-        return !(c.kind === 'events' && c.count && ++seen >= c.count);
-      });
+        if (c.kind === 'events' && c.count && ++seen >= c.count) break;
+      }
     } catch (e) {
       // --duration or Ctrl-C ended the stream: a normal end
       if (!stop.signal.aborted) throw new FleetError(`the stream from node ${c.node} broke: ${(e as Error).message}`);

@@ -29,7 +29,7 @@ import { gatewayGuards } from './security/guards.ts';
 import { endEventStreams, negotiate, pipeStream, STREAM_MEDIA_TYPES } from './streams.ts';
 import { fanOut } from './fleet/fan-out.ts';
 import { startFleet } from './fleet/fleet.ts';
-import { registerFleetRoutes } from './fleet/routes.ts';
+import { NODES_PATH, registerFleetRoutes, TARGETS_PATH } from './fleet/routes.ts';
 import {
   decorateFleetRequests,
   NODE_HEADER_KEY,
@@ -108,6 +108,15 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
       void reply.header('allow', verb);
       return sendError(reply, gatewayError(status.UNIMPLEMENTED, `${path} takes ${verb}, not ${req.method}`, 405));
     }
+    if (!fleet && (path === NODES_PATH || path === TARGETS_PATH))
+      return sendError(
+        reply,
+        gatewayError(
+          status.NOT_FOUND,
+          `${path} lists a fleet's nodes: this gateway fronts one server (${cfg.grpcTarget}); a fleet gateway is started with --etcd or --nodes`,
+          404,
+        ),
+      );
     sendError(
       reply,
       gatewayError(status.NOT_FOUND, `no route ${req.method} ${path}: see /openapi.json for the routes`, 404),

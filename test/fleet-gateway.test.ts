@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { portOf, startChild, type Child } from '../lib/child.ts';
+import { ndjsonLines } from '../lib/ndjson-reader.ts';
 import { nodesOf, startFleet, untilFleetReady, untilNodeState, type Fleet } from './support/fleet.ts';
 import { request, type HttpResult } from './support/http.ts';
 import { scrape, waitFor } from './support/observe.ts';
@@ -40,20 +41,8 @@ function call(url: string, headers: Record<string, string> = {}, body?: unknown)
 
 /** The NDJSON lines of a response, in the order they arrived. */
 async function linesOf(res: Response, seen: Line[] = []): Promise<Line[]> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += decoder.decode(value, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      seen.push(JSON.parse(buf.slice(0, i)) as Line);
-      buf = buf.slice(i + 1);
-    }
-  }
-  assert.equal(buf, '', 'the last line ends with a newline');
+  // a last line without its newline fails the read
+  for await (const line of ndjsonLines(res.body!)) seen.push(JSON.parse(line) as Line);
   return seen;
 }
 

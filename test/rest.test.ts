@@ -278,6 +278,10 @@ forEachBackend('REST gateway', (backend) => {
     const none = await request(url('/openapi/NoSuchModule.json'));
     assert.equal(none.status, 404);
     assert.match((none.json as { message: string }).message, /^no module "NoSuchModule" in the OpenAPI document/);
+    // a fleet's routes, on a gateway of one server: it says what it is
+    const nodes = await request(url('/nodes'));
+    assert.equal(nodes.status, 404);
+    assert.match((nodes.json as { message: string }).message, /this gateway fronts one server .*--etcd or --nodes/);
     assert.equal((await request(url('/docs/swagger-ui-bundle.js'))).status, 200);
     assert.match((await request(url('/'))).text, /href="\/docs"/);
     assert.deepEqual((await request(url('/healthz'))).json, { status: 'ok' });
