@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import { FILE_MAGIC } from '../server/journal/file-store.ts';
 import { encodeEntry, scanRecords } from '../server/journal/record.ts';
 import { post } from './support/http.ts';
-import { exportJournal, journalStatus, rest, restBatch } from './support/journal.ts';
+import { dump, exportJournal, journalStatus, rest, restBatch } from './support/journal.ts';
 import { waitFor } from './support/observe.ts';
 import { untilReady } from './support/ready.ts';
 import { startStack } from './support/stack.ts';
@@ -111,6 +111,33 @@ describe('journal storage', () => {
       await untilReady(stack);
       assert.deepEqual(await kept(), expected);
       assert.equal((await journalStatus(stack)).entries, '3');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('keeps its entries on disk through replays made at start (VPP and server restarted together, twice)', async () => {
+    const stack = await startStack();
+    try {
+      await untilReady(stack);
+      for (let i = 0; i < 3; i++) await rest(stack, 'Interface/CreateLoopback');
+      for (let round = 1; round <= 2; round++) {
+        // a host that restarts: the server and VPP go, a fresh VPP and the server come back
+        await stack.server.kill();
+        stack.sim!.proc.kill('SIGKILL');
+        await stack.sim!.exited;
+        await stack.restartSim();
+        await stack.restartServer();
+        await untilReady(stack);
+        const status = await journalStatus(stack);
+        assert.equal(status.entries, '3', `round ${round}`);
+        assert.equal((status.last_replay as { items: string }).items, '3', `round ${round}`);
+        assert.equal(
+          (await dump(stack, 'Interface/SwInterfaceDump')).length,
+          4,
+          `round ${round}: local0 and 3 loopbacks`,
+        );
+      }
     } finally {
       await stack.stop();
     }

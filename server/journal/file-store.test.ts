@@ -172,6 +172,25 @@ describe('journal file', () => {
     });
   });
 
+  it('keeps what it was opened with through a rewrite before any append (a replay at start)', async () => {
+    const dir = tempDir();
+    const store = new FileStore(dir);
+    await store.open();
+    assert.equal(await append(store, [entry(1), entry(2)]), undefined);
+    await store.close();
+    const again = new FileStore(dir);
+    const opened = (await again.open()).records;
+    const live = new Map(opened.flatMap((r) => (r.type === 'entry' ? [[r.entry.seq, encodeEntry(r.entry)]] : [])));
+    await again.rewrite((upTo) => [...live].filter(([seq]) => seq <= upTo).map(([, bytes]) => bytes));
+    await again.close();
+    const third = new FileStore(dir);
+    assert.deepEqual(
+      (await third.open()).records.map((r) => (r.type === 'entry' ? r.entry.seq : r.type)),
+      [1, 2],
+    );
+    await third.close();
+  });
+
   it('rewrites to the live records while appends go on, losing none', async () => {
     const dir = tempDir();
     const store = new FileStore(dir);

@@ -116,6 +116,9 @@ export class FileStore implements JournalStore {
       }
       this.fd = fd;
       this.size = scan.validBytes;
+      // what the file holds is written: a rewrite before the first append (a replay at start) keeps it
+      for (const r of scan.records)
+        if (r.type === 'entry' && r.entry.seq > this.durableSeq) this.durableSeq = r.entry.seq;
       return { records: scan.records, warnings };
     } catch (e) {
       await fd.close().catch(() => {});
