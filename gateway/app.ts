@@ -13,7 +13,7 @@ import { startMetrics } from '../lib/metrics-http.ts';
 import { loadServices } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { clientErrorHandler, frameworkErrors, lingerOnEarlyClose } from './client-errors.ts';
-import { registerDocs } from './docs.ts';
+import { registerDocs } from './docs/docs.ts';
 import { fromCallError, gatewayError, GatewayError } from './errors.ts';
 import { encodeRequest } from './request-body.ts';
 import { callOptions, deadlineOf } from './call-options.ts';

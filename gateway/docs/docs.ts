@@ -9,8 +9,8 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../lib/log.ts';
-import { addFleet, type FleetDocumentOptions } from './fleet/openapi.ts';
+import type { Logger } from '../../lib/log.ts';
+import { addFleet, type FleetDocumentOptions } from '../fleet/openapi.ts';
 import { moduleDocument, moduleNames } from './openapi-modules.ts';
 
 export const OPENAPI_FILE = 'openapi.json';

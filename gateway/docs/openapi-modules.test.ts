@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PROJECT_ROOT } from '../lib/project.ts';
+import { PROJECT_ROOT } from '../../lib/project.ts';
 import { moduleDocument, moduleNames } from './openapi-modules.ts';
 
 type Doc = Parameters<typeof moduleDocument>[0];
