@@ -1,7 +1,11 @@
 /**
  * A lease that keeps itself alive: a LeaseKeepAlive stream to one member, a
  * keep-alive every ttl/3, the stream opened again on another member when it
- * fails or stops answering, and 'lost' (once) when the lease cannot be kept.
+ * fails or stops answering, and 'lost' (once) when etcd says the lease is
+ * gone. Only etcd says so: a keep-alive left unanswered for longer than the
+ * ttl (a leader election on a busy machine, etcd out of reach) does not mean
+ * the lease expired, since a new leader gives every lease its whole ttl again;
+ * the next answer tells (TTL 0: expired).
  */
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
@@ -14,9 +18,9 @@ import { RPC } from './proto.ts';
 
 /**
  * A granted lease, kept alive until revoke() or close(). Events:
- * - 'lost' (Error): once, when etcd says the lease expired or no keep-alive
- *   was answered for longer than its ttl; keys attached to it are (or soon
- *   will be) gone. Never after revoke() or close().
+ * - 'lost' (Error): once, when etcd says the lease expired (or was revoked
+ *   by someone else); keys attached to it are gone. Never after revoke() or
+ *   close().
  * - 'keepalive' (ttl: number): etcd renewed the lease.
  */
 export interface Lease extends EventEmitter {
@@ -61,6 +65,8 @@ export class KeptLease extends EventEmitter implements Lease {
   private sentAt: number | undefined;
   private reopenPause = 0;
   private lastError = 'none';
+  /** unanswered for longer than the ttl (said once in the log) */
+  private overdue = false;
   private ended = false;
 
   constructor(
@@ -86,9 +92,12 @@ export class KeptLease extends EventEmitter implements Lease {
 
   private tick(): void {
     if (this.ended) return;
-    if (Date.now() - this.confirmedAt > this.ttl * 1000) {
-      this.lose(`no keep-alive was answered for longer than its ttl of ${this.ttl} s (last error: ${this.lastError})`);
-      return;
+    if (!this.overdue && Date.now() - this.confirmedAt > this.ttl * 1000) {
+      this.overdue = true;
+      this.log.warn(
+        { lease: this.id, ttl: this.ttl, err: this.lastError },
+        'etcd: no keep-alive answered for longer than the lease ttl: etcd says at its next answer whether the lease lives',
+      );
     }
     // a keep-alive unanswered for a whole interval: the member hangs (frozen,
     // or cut off from the leader); another one may answer
@@ -129,6 +138,8 @@ export class KeptLease extends EventEmitter implements Lease {
       this.lose(`etcd says it has expired (keep-alive answered by ${member.endpoint})`);
       return;
     }
+    if (this.overdue) this.log.info({ lease: this.id }, 'etcd: the lease lives: a keep-alive was answered again');
+    this.overdue = false;
     this.confirmedAt = this.sentAt ?? Date.now();
     this.sentAt = undefined;
     this.emit('keepalive', ttl);
