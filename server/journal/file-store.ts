@@ -145,16 +145,11 @@ export class FileStore implements JournalStore {
     const fd = this.fd;
     if (this.failure) throw this.failure;
     if (!fd || !this.commits.idle || this.rewriting) return false;
-    const buffers = [...w.entries.map((e) => e.bytes), ...(w.voided ?? []).map((v) => v.bytes)];
-    if (w.instance) buffers.push(w.instance);
+    const buffers = recordsOf(w);
     let bytes = 0;
     for (const b of buffers) bytes += b.length;
     try {
-      const written = writevSync(fd.fd, buffers, this.size);
-      if (written !== bytes)
-        throw Object.assign(new Error(`ENOSPC: no space left on device (wrote ${written} of ${bytes} bytes)`), {
-          code: 'ENOSPC',
-        });
+      wroteAll(writevSync(fd.fd, buffers, this.size), bytes);
       const started = performance.now();
       fdatasyncSync(fd.fd);
       this.syncs.count++;
@@ -178,8 +173,7 @@ export class FileStore implements JournalStore {
     if (this.failure) throw this.failure;
     if (!fd) throw new JournalStoreError(`the journal ${this.where} is closed`);
     if (g.bytes === 0) return;
-    const buffers = [...g.entries.map((e) => e.bytes), ...g.voided.map((v) => v.bytes)];
-    if (g.instance) buffers.push(g.instance);
+    const buffers = recordsOf(g);
     try {
       await writeAll(fd, buffers, g.bytes, this.size);
       const started = performance.now();
@@ -279,13 +273,25 @@ export class FileStore implements JournalStore {
   }
 }
 
-/** Writes every byte or throws (a short write is a full disk). */
-async function writeAll(fd: FileHandle, buffers: Buffer[], bytes: number, position: number): Promise<void> {
-  const { bytesWritten } = await fd.writev(buffers, position);
-  if (bytesWritten !== bytes)
-    throw Object.assign(new Error(`ENOSPC: no space left on device (wrote ${bytesWritten} of ${bytes} bytes)`), {
+/** The records of a write or a group, in the order the file keeps them: entries, VOID records, the instance. */
+function recordsOf(w: Pick<StoreWrite, 'entries' | 'voided'> & { instance?: Buffer | undefined }): Buffer[] {
+  const buffers = w.entries.map((e) => e.bytes);
+  for (const v of w.voided ?? []) buffers.push(v.bytes);
+  if (w.instance) buffers.push(w.instance);
+  return buffers;
+}
+
+/** Throws unless every byte was written (a short write is a full disk). */
+function wroteAll(written: number, bytes: number): void {
+  if (written !== bytes)
+    throw Object.assign(new Error(`ENOSPC: no space left on device (wrote ${written} of ${bytes} bytes)`), {
       code: 'ENOSPC',
     });
+}
+
+/** Writes every byte or throws (a short write is a full disk). */
+async function writeAll(fd: FileHandle, buffers: Buffer[], bytes: number, position: number): Promise<void> {
+  wroteAll((await fd.writev(buffers, position)).bytesWritten, bytes);
 }
 
 /** A rename or a new file is durable once its directory is synced. */

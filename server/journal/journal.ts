@@ -237,14 +237,8 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
     const bytes = encodeEntry(entry);
     const { live, removed } = this.live.add(entry, bytes, rpc, value);
     const kept = (err?: Error): void => {
-      if (!err) {
-        this.counters.appends++;
-        this.scheduleRewrite();
-        return done();
-      }
-      this.counters.appendFailures++;
-      this.storeFailed(err);
-      done(this.notKept(rpc.message, err.message));
+      if (err) this.storeFailed(err);
+      this.answerKept(rpc.message, done, err);
     };
     const write = { entries: [{ seq: entry.seq, bytes }], forget: live ? removed : [...removed, entry.seq] };
     // no group to gather: the write is made at once
@@ -299,11 +293,8 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
   settleAhead(ahead: WrittenAhead, ok: boolean, done: (err?: RpcFailure) => void): void {
     if (this.ahead === ahead) this.ahead = undefined;
     const { entry, rpc } = ahead;
-    if (ahead.error) {
-      if (!ok) return done();
-      this.counters.appendFailures++;
-      return done(this.notKept(rpc.message, ahead.error.message));
-    }
+    // the store's failure was taken in when the write failed (writeAhead)
+    if (ahead.error) return ok ? this.answerKept(rpc.message, done, ahead.error) : done();
     if (!ok) {
       const voided = [{ seq: entry.seq, bytes: encodeVoid(entry.seq) }];
       this.o.store.append({ entries: [], forget: [], voided }, (err) => {
@@ -318,6 +309,15 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
       const forget = live ? removed : [...removed, entry.seq];
       if (forget.length && !this.o.store.keepsRemoved)
         this.o.store.append({ entries: [], forget }, (err) => err && this.storeFailed(err));
+    }
+    this.answerKept(rpc.message, done);
+  }
+
+  /** A write VPP carried out is durable (or could not be made so, `err`): count it, and let its answer leave. */
+  private answerKept(message: string, done: (err?: RpcFailure) => void, err?: Error): void {
+    if (err) {
+      this.counters.appendFailures++;
+      return done(this.notKept(message, err.message));
     }
     this.counters.appends++;
     this.scheduleRewrite();
