@@ -28,12 +28,12 @@ $(NPM_STAMP): package.json package-lock.json native/statseg/binding.gyp native/s
 
 deps: $(NPM_STAMP)
 
-# the processes run as compiled JavaScript in dist/ (git-ignored); tsx only runs tests and tools.
-# Rebuilt when a compiled source changed (tsconfig.build.json includes what lib/compiled.ts lists).
+# the processes run as JavaScript bundles in dist/ (git-ignored, scripts/build.ts); tsx only runs
+# tests and tools. Rebuilt when a bundled source changed (what lib/compiled.ts lists).
 BUILD_STAMP := dist/.stamp
-# The build also caches the services and model of proto/ (scripts/proto-cache.ts): rebuilt when proto/ changes.
+# The build also caches the services and model of proto/: rebuilt when proto/ changes.
 BUILD_SOURCES := $(shell find cli lib vpp server gateway -name '*.ts' ! -name '*.test.ts') scripts/run.ts \
-	scripts/proto-cache.ts tsconfig.json tsconfig.build.json $(shell find proto -name '*.proto')
+	scripts/build.ts $(shell find proto -name '*.proto')
 $(BUILD_STAMP): $(NPM_STAMP) $(BUILD_SOURCES)
 	npm run build
 	@touch $@

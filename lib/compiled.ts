@@ -7,8 +7,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST_DIR, PROJECT_ROOT } from './project.ts';
 
-/** What `make build` compiles (tsconfig.build.json's include) and the stamp it touches when done. */
-export const BUILT_SOURCES = ['cli', 'lib', 'vpp', 'server', 'gateway', 'scripts/run.ts', 'scripts/proto-cache.ts'];
+/** What `make build` bundles from (scripts/build.ts) and the stamp it touches when done. */
+export const BUILT_SOURCES = ['cli', 'lib', 'vpp', 'server', 'gateway', 'scripts/run.ts', 'scripts/build.ts'];
 export const BUILD_STAMP = join(DIST_DIR, '.stamp');
 
 function newestSource(path: string): number {

@@ -6,7 +6,7 @@
  * process that starts from the index parses only the files of the RPCs called.
  *
  * The index of a proto directory is cached as JSON by `make build`
- * (scripts/proto-cache.ts), under the hash of the directory's files: a cache
+ * (scripts/build.ts), under the hash of the directory's files: a cache
  * that does not match the protos in use is never read.
  */
 import { createHash } from 'node:crypto';
@@ -135,7 +135,7 @@ export function cacheText<T>(hash: string, value: T): string {
   return JSON.stringify({ hash, value } satisfies CacheFile<T>);
 }
 
-/** Where `make build` writes the caches of proto/ (scripts/proto-cache.ts). */
+/** Where `make build` writes the caches of proto/ (scripts/build.ts). */
 export const PROTO_CACHE_DIR = join(DIST_DIR, 'proto-cache');
 export const servicesCache = (cacheDir: string): string => join(cacheDir, 'services.json');
 
