@@ -11,14 +11,14 @@
  * its tiers): `sim` declares only the suites that need no real VPP (on the
  * simulator, or on no VPP at all), `real` only the real-VPP ones; unset, both.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe } from 'node:test';
-import { SHARED } from './paths.ts';
+import { launchVpp, VPP_SH } from './vpp-launch.ts';
 
-export const VPP_SH = join(SHARED, 'vpp', 'vpp.sh');
+export { VPP_SH };
 
 export interface RealVpp {
   dir: string;
@@ -64,6 +64,18 @@ function vppSh(env: NodeJS.ProcessEnv, ...args: string[]): string {
   return execFileSync('bash', [VPP_SH, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
 }
 
+/**
+ * `vpp.sh stop DIR`, with this process's event loop running: VPP is its child (vpp-launch.ts), and
+ * the script waits until VPP's pid is gone, which needs Node to reap it.
+ */
+function stopVpp(env: NodeJS.ProcessEnv, dir: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile('bash', [VPP_SH, 'stop', dir], { env: { ...process.env, ...env } }, (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+}
+
 const running = new Set<RealVpp>();
 
 // Registered when this module loads, at the top level of the test file: an
@@ -92,28 +104,21 @@ export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> 
   const sleep = opts.pollSleepUsec ?? Number(process.env.VPP_POLL_SLEEP_USEC ?? 100);
   if (sleep > 0) env.VPP_POLL_SLEEP_USEC = String(sleep);
   if (opts.extraConf) env.VPP_EXTRA_CONF = opts.extraConf;
-  const start = (): number => {
-    const r = spawnSync('bash', [VPP_SH, 'start', dir], { env: { ...process.env, ...env }, encoding: 'utf8' });
-    if (r.status !== 0) {
-      const log = existsSync(join(dir, 'stdout.log')) ? readFileSync(join(dir, 'stdout.log'), 'utf8') : '';
-      throw new Error(`VPP did not start in ${dir}: ${r.stderr}\n${log.slice(-2000)}`);
-    }
-    return Number(r.stdout.trim().split('\n').pop());
-  };
+  const start = (): Promise<number> => launchVpp(dir, { ...process.env, ...env });
   const vpp: RealVpp = {
     dir,
     apiSocket: join(dir, 'api.sock'),
     statsSocket: join(dir, 'stats.sock'),
     cliSocket: join(dir, 'cli.sock'),
-    pid: start(),
+    pid: await start(),
     cli: (...args) => vppSh(env, 'cli', dir, ...args),
     stats: (...args) => vppSh(env, 'stats', dir, ...args),
     signal(sig) {
       process.kill(vpp.pid, sig);
     },
     async restart() {
-      vppSh(env, 'stop', dir);
-      vpp.pid = start();
+      await stopVpp(env, dir);
+      vpp.pid = await start();
     },
     async stop() {
       running.delete(vpp);
@@ -123,7 +128,7 @@ export async function startRealVpp(opts: RealVppOptions = {}): Promise<RealVpp> 
       } catch {
         /* already gone */
       }
-      vppSh(env, 'stop', dir);
+      await stopVpp(env, dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
