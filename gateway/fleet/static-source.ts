@@ -37,8 +37,12 @@ export class StaticSource implements NodeSource {
   private closed = false;
   private readonly onUpstream = (name: string, c: { state: string }): void => {
     if (c.state === 'ready') this.check(name);
-    // a server that went away may come back with another VPP
-    else if (c.state === 'unreachable' || c.state === 'not_responding') this.versions.delete(name);
+    else if (c.state === 'unreachable' || c.state === 'not_responding') {
+      // a server that went away may come back with another VPP, or as a new process still
+      // connecting to its VPP: what it said before is not what it will say
+      this.versions.delete(name);
+      this.unheard(name, 'the gateway has not heard from it since its connection came back');
+    }
   };
 
   constructor(
@@ -49,8 +53,7 @@ export class StaticSource implements NodeSource {
 
   start(directory: NodeDirectory): void {
     this.directory = directory;
-    for (const node of this.nodes)
-      directory.upsert({ ...node, state: 'connecting', reason: 'the gateway has not heard from it yet' });
+    for (const node of this.nodes) this.unheard(node.name, 'the gateway has not heard from it yet');
     this.clients.on('upstream', this.onUpstream);
     this.timer = setInterval(() => this.checkAll(), this.opts.intervalMs);
     this.timer.unref();
@@ -61,6 +64,15 @@ export class StaticSource implements NodeSource {
     this.closed = true;
     clearInterval(this.timer);
     this.clients.off('upstream', this.onUpstream);
+  }
+
+  /**
+   * The node's state is unknown until its next check answers. While its connection is down the
+   * directory shows that instead; once it is back, this, and not the state from before.
+   */
+  private unheard(name: string, reason: string): void {
+    const node = this.nodes.find((n) => n.name === name);
+    if (node && this.directory) this.directory.upsert({ ...node, state: 'connecting', reason });
   }
 
   private checkAll(): void {
