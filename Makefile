@@ -28,8 +28,8 @@ $(NPM_STAMP): package.json package-lock.json native/statseg/binding.gyp native/s
 
 deps: $(NPM_STAMP)
 
-# the processes run as JavaScript bundles in dist/ (git-ignored, scripts/build.ts); tsx only runs
-# tests and tools. Rebuilt when a bundled source changed (what lib/compiled.ts lists).
+# the processes run as JavaScript bundles in dist/ (git-ignored, scripts/build.ts); tsx runs only
+# tools (the tests: scripts/compile-tests.ts). Rebuilt when a bundled source changed (what lib/compiled.ts lists).
 BUILD_STAMP := dist/.stamp
 # The build also caches the services and model of proto/: rebuilt when proto/ changes.
 BUILD_SOURCES := $(shell find cli lib vpp server gateway -name '*.ts' ! -name '*.test.ts') scripts/run.ts \

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { compileTree } from './compile-tests.ts';
 import { PROTO_CACHE_ENV, protoCacheForRun } from './test-proto-cache.ts';
 
 const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'openapi'].map((d) => join('.', d)));
@@ -131,6 +132,14 @@ if (files.length === 0) {
 const protoCache = protoCacheForRun();
 const env = { ...process.env, [PROTO_CACHE_ENV]: protoCache.dir, ...(vpp ? { VPP_RPC_TEST_VPP: vpp } : {}) };
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? availableParallelism());
+// the tests run as JavaScript translated once for the run (compile-tests.ts), with plain node
+const compiled = await compileTree();
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    compiled.remove();
+    protoCache.remove();
+    process.exit(1);
+  });
 
 /**
  * Files that spend their time waiting on etcd (leases that expire, elections, members that
@@ -142,7 +151,8 @@ const waitsOnEtcd = (file: string): boolean => /\b(describeEtcd|startEtcdCluster
 /** node:test over `files`; its report on stdout as it comes (`live`), or all at once when it ends. */
 function run(files: string[], jobs: number, live: boolean): Promise<{ status: number; report: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${jobs}`, ...files], {
+    const args = ['--enable-source-maps', '--test', `--test-concurrency=${jobs}`, ...files.map(compiled.jsOf)];
+    const p = spawn(process.execPath, args, {
       stdio: ['ignore', live ? 'inherit' : 'pipe', 'inherit'],
       env,
     });
@@ -158,4 +168,5 @@ const lanes = [ordered.filter((f) => !waitsOnEtcd(f)), ordered.filter(waitsOnEtc
 const results = await Promise.all(lanes.map((l, i) => run(l, i === 0 ? concurrency : 1, i === 0)));
 for (const r of results.slice(1)) process.stdout.write(r.report);
 protoCache.remove();
+compiled.remove();
 process.exit(results.some((r) => r.status !== 0) ? 1 : 0);
