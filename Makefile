@@ -33,7 +33,7 @@ deps: $(NPM_STAMP)
 BUILD_STAMP := dist/.stamp
 # The build also caches the services and model of proto/: rebuilt when proto/ changes.
 BUILD_SOURCES := $(shell find cli lib vpp server gateway -name '*.ts' ! -name '*.test.ts') scripts/run.ts \
-	scripts/build.ts $(shell find proto -name '*.proto')
+	scripts/build.ts tsconfig.json $(shell find proto -name '*.proto')
 $(BUILD_STAMP): $(NPM_STAMP) $(BUILD_SOURCES)
 	npm run build
 	@touch $@

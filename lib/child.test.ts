@@ -4,9 +4,17 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { isAlive } from '../test/support/alive.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { PROJECT_ROOT } from './project.ts';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 it('stops its children when the parent exits on an uncaught error', async () => {
   const socket = join(tmpdir(), `vpp-rpc-child-test-${process.pid}.sock`);
@@ -24,5 +32,5 @@ it('stops its children when the parent exits on an uncaught error', async () => 
   assert.match(r.stderr, /the parent fails/);
   const pid = Number(r.stdout.trim());
   assert.ok(pid > 0, r.stdout);
-  await waitFor(`the simulator ${pid} goes with its parent`, () => !isAlive(pid), 30_000);
+  await waitFor(`the simulator ${pid} goes with its parent`, () => !alive(pid), 30_000);
 });

@@ -11,13 +11,11 @@
  * and VPP_RPC_TEST_VPP (test/support/real-vpp.ts) the suites they declare.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { compileTree } from './compile-tests.ts';
+import { filesBelow } from './source-files.ts';
 import { PROTO_CACHE_ENV, protoCacheForRun } from './test-proto-cache.ts';
-
-const SKIP = new Set(['node_modules', 'dist', 'scratch', '.git', 'proto', 'openapi'].map((d) => join('.', d)));
 
 /**
  * The files that take longest, longest first (measured on the 2-core machines): started
@@ -71,17 +69,7 @@ const LONGEST_FIRST = [
   'lib/protobuf/proto-index.test.ts',
 ];
 
-function find(dir: string): string[] {
-  if (statSync(dir).isFile()) return [dir];
-  const out: string[] = [];
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (SKIP.has(p) || e === 'node_modules') continue;
-    if (statSync(p).isDirectory()) out.push(...find(p));
-    else if (e.endsWith('.test.ts')) out.push(p);
-  }
-  return out;
-}
+const find = (path: string): string[] => filesBelow(path, (name) => name.endsWith('.test.ts'));
 
 const source = (file: string): string => readFileSync(file, 'utf8');
 /** a file that declares real-VPP suites (test/support/real-vpp.ts, backends.ts) */
@@ -134,10 +122,14 @@ const env = { ...process.env, [PROTO_CACHE_ENV]: protoCache.dir, ...(vpp ? { VPP
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? availableParallelism());
 // the tests run as JavaScript translated once for the run (compile-tests.ts), with plain node
 const compiled = await compileTree();
+/** what the run made for itself, removed when it ends, also when it is interrupted */
+const removeMade = (): void => {
+  compiled.remove();
+  protoCache.remove();
+};
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
-    compiled.remove();
-    protoCache.remove();
+    removeMade();
     process.exit(1);
   });
 
@@ -167,6 +159,5 @@ const lanes = [ordered.filter((f) => !waitsOnEtcd(f)), ordered.filter(waitsOnEtc
 // one report at a time: the first lane's as it comes, the other's after it
 const results = await Promise.all(lanes.map((l, i) => run(l, i === 0 ? concurrency : 1, i === 0)));
 for (const r of results.slice(1)) process.stdout.write(r.report);
-protoCache.remove();
-compiled.remove();
+removeMade();
 process.exit(results.some((r) => r.status !== 0) ? 1 : 0);

@@ -13,7 +13,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive } from './alive.ts';
 import { SHARED } from './paths.ts';
 
 export const VPP_SH = join(SHARED, 'vpp', 'vpp.sh');
@@ -81,10 +80,10 @@ export async function launchVpp(dir: string, env: NodeJS.ProcessEnv): Promise<nu
   if (pid === undefined) throw failure(dir, 'no process');
   writeFileSync(join(dir, 'vpp.pid'), `${pid}\n`);
   // vpp.sh waits 20 s; a hang guard, polled for the socket
-  for (let i = 0; i < 2000; i++) {
+  const exited = (): boolean => vpp.exitCode !== null || vpp.signalCode !== null;
+  for (let i = 0; i < 2000 && !exited(); i++) {
     if (existsSync(join(dir, 'api.sock'))) return pid;
-    if (!isAlive(pid) || vpp.exitCode !== null) break;
     await sleep(10);
   }
-  throw failure(dir, isAlive(pid) ? 'no API socket after 20 s' : 'VPP exited');
+  throw failure(dir, exited() ? 'VPP exited' : 'no API socket after 20 s');
 }
