@@ -11,7 +11,9 @@ import {
   configurationOf,
   configureNode,
   exportJournal,
+  grpcBatch,
   journalStatus,
+  requestBytes,
   rest,
   untilReplayed,
 } from './support/journal.ts';
@@ -19,6 +21,8 @@ import { scrape, waitFor } from './support/observe.ts';
 import { untilReady } from './support/ready.ts';
 
 const ROUTES = 10_000;
+/** route pairs (an add, then its delete) of the churn test */
+const CHURN = 1000;
 
 forEachBackend('journal', (backend) => {
   // ACLs, bridge domains and tunnels: the simulator has them as VPP does
@@ -98,6 +102,40 @@ forEachBackend('journal', (backend) => {
       assert.equal(Number(report.items), entries);
       assert.equal(Number(report.failed_count), 0);
       assert.deepEqual(await configurationOf(s, withPlugins), before);
+    });
+
+    it('forgets routes added then deleted, and its file shrinks back once writes pause', async () => {
+      const s = stack();
+      const before = await journalStatus(s);
+      const appendsBefore = (await scrape(s.serverMetricsPort)).get('vpp_rpc_journal_appends_total')!;
+      const route = (i: number, isAdd: boolean): Uint8Array =>
+        requestBytes('vpp.ip.IpRouteAddDel', {
+          is_add: isAdd,
+          route: {
+            table_id: 7,
+            prefix: `192.168.${i >> 8}.${i & 255}/32`,
+            paths: [{ sw_if_index: 0xffffffff, nh: { address: { ip4: '192.0.2.1' } } }],
+          },
+        });
+      const run = await grpcBatch(
+        s.grpcTarget,
+        (function* () {
+          for (let i = 0; i < 2 * CHURN; i++)
+            yield { id: i + 1, rpc: 'Ip/IpRouteAddDel', value: route(i >> 1, i % 2 === 0) };
+        })(),
+      );
+      assert.equal(run.answers.filter((a) => a.error).length, 0, JSON.stringify(run.answers.find((a) => a.error)));
+      assert.equal((await scrape(s.serverMetricsPort)).get('vpp_rpc_journal_appends_total'), appendsBefore + 2 * CHURN);
+      // the records of the pairs stay in the file until it is rewritten, once no write has come for a while
+      let after = before;
+      await waitFor(
+        'the journal file rewritten',
+        async () => Number((after = await journalStatus(s)).bytes) <= Number(before.bytes),
+        30_000,
+        100,
+      );
+      assert.equal(after.entries, before.entries);
+      assert.equal(after.live_bytes, before.live_bytes);
     });
   });
 });

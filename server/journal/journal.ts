@@ -498,7 +498,11 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
       return;
     }
     if (dead <= 4096) return;
-    clearTimeout(this.rewriteTimer);
+    // one timer, pushed back by each append: a batch appends thousands of times a second
+    if (this.rewriteTimer) {
+      this.rewriteTimer.refresh();
+      return;
+    }
     this.rewriteTimer = setTimeout(() => {
       this.rewriteTimer = undefined;
       if (this._state === 'ready') void this.rewrite().catch((e: Error) => this.storeFailed(e));
@@ -541,6 +545,7 @@ export class Journal extends EventEmitter<{ state: [JournalState] }> {
 
   async close(): Promise<void> {
     clearTimeout(this.rewriteTimer);
+    this.rewriteTimer = undefined;
     this.generation++;
     this.setState('closed');
     await this.rewriting?.catch(() => {});

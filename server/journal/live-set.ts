@@ -146,6 +146,8 @@ export class LiveSet {
 
   /** The index fields of a request that name objects entries of the journal created. */
   refsOf(message: string, value: Value): EntryRef[] {
+    // nothing the journal created exists: nothing to refer to (routes through interfaces VPP had from its start)
+    if (this.owners.size === 0) return [];
     const refs: EntryRef[] = [];
     for (const site of this.indexes.sites(message, value, NO_INDEX)) {
       const owner = this.owners.get(ownerKey(site.kind, site.value));
