@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { status } from '../lib/grpc/status.ts';
 import Fastify, { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import { announceReady, type Logger } from '../lib/log.ts';
-import { formatHostPort, parseHostPort } from '../lib/listen.ts';
+import { formatHostPort, IDLE_KEEP_ALIVE_MS, parseHostPort } from '../lib/listen.ts';
 import { startMetrics } from '../lib/metrics-http.ts';
 import { loadServices } from '../lib/protobuf/index.ts';
 import type { GatewayConfig } from './config.ts';
@@ -126,7 +126,7 @@ export async function startGateway(cfg: GatewayConfig, log: Logger): Promise<Run
     logger: false,
     bodyLimit: cfg.bodyLimit,
     ...(tls ? { https: tls } : {}),
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: IDLE_KEEP_ALIVE_MS,
     return503OnClosing: true,
     clientErrorHandler,
     // no route declares a schema: Fastify need not load its schema compilers (Ajv) at start

@@ -1,3 +1,15 @@
+/**
+ * How long the HTTP listeners (the gateway's REST port, every /metrics port)
+ * keep an idle connection open. A client that sends its next request on an
+ * idle connection just as the server closes it gets a reset instead of an
+ * answer: the client must be the one to close first. Node's default (5 s)
+ * closes about 6 s after a request, within reach of a client whose timers run
+ * late on a busy machine; 65 s is longer than Prometheus' scrape interval and
+ * than the idle time of common clients and load balancers. Closing a
+ * listener still closes its idle connections at once.
+ */
+export const IDLE_KEEP_ALIVE_MS = 65_000;
+
 /** `host:port` as the flags take it; `[::1]:9111` for IPv6. */
 export function parseHostPort(text: string, what: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text.trim());

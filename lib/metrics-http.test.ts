@@ -6,8 +6,8 @@ import { after, before, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
-import { boundPortOf } from './listen.ts';
-import { METRICS_KEEP_ALIVE_MS, serveMetrics } from './metrics-http.ts';
+import { boundPortOf, IDLE_KEEP_ALIVE_MS } from './listen.ts';
+import { serveMetrics } from './metrics-http.ts';
 
 let server: Server;
 let port: number;
@@ -55,7 +55,7 @@ it('tells clients it keeps an idle connection 65 s', async () => {
     const head = await c.get();
     assert.match(head, /^HTTP\/1\.1 200/);
     const keepAlive = head.split('\r\n').find((line) => /^keep-alive:/i.test(line));
-    assert.equal(keepAlive?.toLowerCase(), `keep-alive: timeout=${METRICS_KEEP_ALIVE_MS / 1000}`);
+    assert.equal(keepAlive?.toLowerCase(), `keep-alive: timeout=${IDLE_KEEP_ALIVE_MS / 1000}`);
   } finally {
     c.close();
   }

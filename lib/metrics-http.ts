@@ -1,24 +1,12 @@
 /** A small HTTP server with nothing but GET /metrics, on its own port. */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { boundPortOf, formatHostPort, parseHostPort } from './listen.ts';
+import { boundPortOf, formatHostPort, IDLE_KEEP_ALIVE_MS, parseHostPort } from './listen.ts';
 
 /** from 50 µs: a call against a local VPP takes well under a millisecond */
 export const METRICS_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
-
-/**
- * How long an idle connection stays open. A client that sends its next
- * request on an idle connection just as the server closes it gets a reset
- * instead of an answer: the client must be the one to close first. With
- * Node's default (5 s) the server closes about 6 s after a scrape, within
- * reach of a client whose timers run late on a busy machine; 65 s, as the
- * gateway keeps, is longer than Prometheus' scrape interval and than the
- * idle time of common clients. Closing the listener still closes idle
- * connections at once.
- */
-export const METRICS_KEEP_ALIVE_MS = 65_000;
 
 /** More exposition after the registry's, made at each scrape (VPP's counters): text, or UTF-8 in pieces. */
 export type ExtraMetrics = () => Promise<string | Uint8Array[]>;
@@ -49,7 +37,7 @@ export function serveMetrics(registry: Registry, host: string, port: number, ext
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('only /metrics here\n');
   });
-  server.keepAliveTimeout = METRICS_KEEP_ALIVE_MS;
+  server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
